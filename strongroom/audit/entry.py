@@ -1,0 +1,76 @@
+"""The audit entry: who did what to which tenant's data, why, and what the policy said.
+
+An entry names subjects and fields, never their values. Its body is canonical JSON (RFC 8785),
+so the same entry always hashes to the same bytes, whoever serialises it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import rfc8785
+
+Outcome = Literal["allowed", "denied", "failed"]
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    """Where a request came from, as far as the caller knows it."""
+
+    ip: str | None = None
+    device: str | None = None
+    site: str | None = None
+    ticket: str | None = None
+
+    def to_dict(self) -> dict[str, str]:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+@dataclass(frozen=True)
+class Entry:
+    ts: datetime
+    principal: str
+    role: str
+    tenant: str | None
+    action: str
+    outcome: Outcome
+    reason: str
+    subject: str | None = None
+    fields: tuple[str, ...] = ()
+    purpose: str | None = None
+    policies: tuple[str, ...] = ()
+    context: RequestContext = field(default_factory=RequestContext)
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def timestamp(self) -> str:
+        return self.ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+    def to_dict(self) -> dict[str, Any]:
+        resource: dict[str, Any] = {}
+        if self.subject is not None:
+            resource["subject"] = self.subject
+        if self.fields:
+            resource["fields"] = list(self.fields)
+        body: dict[str, Any] = {
+            "v": 1,
+            "ts": self.timestamp,
+            "principal": self.principal,
+            "role": self.role,
+            "tenant": self.tenant,
+            "action": self.action,
+            "resource": resource,
+            "outcome": {"decision": self.outcome, "reason": self.reason,
+                        "policies": list(self.policies)},
+            "context": self.context.to_dict(),
+        }
+        if self.purpose is not None:
+            body["purpose"] = self.purpose
+        if self.details:
+            body["details"] = self.details
+        return body
+
+    def canonical(self) -> bytes:
+        return bytes(rfc8785.dumps(self.to_dict()))

@@ -1,0 +1,68 @@
+"""The append-only, hash-linked audit ledger.
+
+Guarantees:
+- `append` writes entries inside the caller's transaction, so an entry exists exactly when the
+  operation it records committed; a failure to write it fails the operation.
+- Entries are numbered 0, 1, 2, ... without gaps. Each stores `leaf = SHA-256(0x00 || body)`
+  (the RFC 9162 leaf hash) and `entry_hash = SHA-256(0x01 || prev_hash || leaf)`, chaining
+  every entry to all before it; the head (size, last hash) is one row that every append
+  locks, which serialises appends across processes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+from sqlalchemy import Connection, insert, select, update
+
+from strongroom.audit.entry import Entry
+from strongroom.store.tables import audit_entries, ledger_head
+
+GENESIS = bytes(32)
+
+
+def leaf_hash(body: bytes) -> bytes:
+    return hashlib.sha256(b"\x00" + body).digest()
+
+
+def chain_hash(prev: bytes, body: bytes) -> bytes:
+    return hashlib.sha256(b"\x01" + prev + leaf_hash(body)).digest()
+
+
+def append(conn: Connection, entries: Sequence[Entry]) -> list[int]:
+    """Append entries in order; returns their sequence numbers."""
+    if not entries:
+        return []
+    head = conn.execute(
+        select(ledger_head.c.size, ledger_head.c.head_hash)
+        .where(ledger_head.c.id == 1)
+        .with_for_update()
+    ).first()
+    size, prev = (head[0], head[1]) if head else (0, GENESIS)
+    rows = []
+    for i, entry in enumerate(entries):
+        body = entry.canonical()
+        prev = chain_hash(prev, body)
+        rows.append(
+            {
+                "seq": size + i,
+                "ts": entry.timestamp,
+                "principal": entry.principal,
+                "tenant_id": entry.tenant,
+                "action": entry.action,
+                "outcome": entry.outcome,
+                "body": body.decode(),
+                "prev_hash": rows[-1]["entry_hash"] if rows else (head[1] if head else GENESIS),
+                "entry_hash": prev,
+            }
+        )
+    conn.execute(insert(audit_entries), rows)
+    new_size = size + len(rows)
+    if head:
+        conn.execute(
+            update(ledger_head).where(ledger_head.c.id == 1).values(size=new_size, head_hash=prev)
+        )
+    else:
+        conn.execute(insert(ledger_head).values(id=1, size=new_size, head_hash=prev))
+    return [r["seq"] for r in rows]

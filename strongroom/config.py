@@ -1,0 +1,98 @@
+"""Where an instance lives and how it is reached.
+
+An instance is a directory (`STRONGROOM_HOME`, default `./.strongroom`) holding
+`instance.json` (which root-key provider to use, written by `strongroom init`), the local
+root key file when that provider is chosen, and, by default, two SQLite databases: the data
+store and, apart from it, the key store. They are apart on purpose: destroying a subject's
+data key in the key store must make every copy and backup of the data store unreadable for
+that subject, which only holds if no backup of the data store also carries the keys.
+
+Environment variables win over `instance.json`:
+`STRONGROOM_DATABASE_URL` (e.g. `postgresql+psycopg://127.0.0.1/strongroom`) and
+`STRONGROOM_KEYSTORE_URL` select the two stores.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from strongroom.errors import BadInput, NotInitialised
+
+INSTANCE_FILE = "instance.json"
+
+
+@dataclass(frozen=True)
+class HsmSettings:
+    """A PKCS#11 token holding the root key; the PIN is read from the named variable at use."""
+
+    module: str
+    token: str
+    pin_env: str
+    key_label: str = "strongroom-root"
+
+
+@dataclass(frozen=True)
+class InstanceSettings:
+    """What `init` records about an instance; safe to print (no secret in it)."""
+
+    provider: str = "keyfile"
+    hsm: HsmSettings | None = None
+    origin: str = "strongroom.local"
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def home() -> Path:
+    return Path(os.environ.get("STRONGROOM_HOME", ".strongroom")).resolve()
+
+
+def database_url(base: Path | None = None) -> str:
+    env = os.environ.get("STRONGROOM_DATABASE_URL")
+    if env:
+        return env
+    return f"sqlite:///{(base or home()) / 'strongroom.db'}"
+
+
+def keystore_url(base: Path | None = None) -> str:
+    env = os.environ.get("STRONGROOM_KEYSTORE_URL")
+    if env:
+        return env
+    return f"sqlite:///{(base or home()) / 'keystore.db'}"
+
+
+def key_file(base: Path | None = None) -> Path:
+    return (base or home()) / "root.key"
+
+
+def load_instance(base: Path | None = None) -> InstanceSettings:
+    """Read `instance.json`.
+
+    Raises NotInitialised when the instance has not been created, BadInput when the file is
+    not what `init` writes.
+    """
+    path = (base or home()) / INSTANCE_FILE
+    if not path.exists():
+        raise NotInitialised(
+            f"no Strongroom instance at {path.parent}: run `strongroom init` first "
+            "(STRONGROOM_HOME selects the instance)"
+        )
+    try:
+        raw = json.loads(path.read_text())
+        hsm = raw.get("hsm")
+        return InstanceSettings(
+            provider=str(raw["provider"]),
+            hsm=HsmSettings(**hsm) if hsm else None,
+            origin=str(raw.get("origin", "strongroom.local")),
+            extra={str(k): str(v) for k, v in raw.get("extra", {}).items()},
+        )
+    except (ValueError, KeyError, TypeError) as exc:
+        raise BadInput(f"instance settings are unreadable: {exc}", file=str(path)) from exc
+
+
+def save_instance(settings: InstanceSettings, base: Path | None = None) -> Path:
+    path = (base or home()) / INSTANCE_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(asdict(settings), indent=2, sort_keys=True) + "\n")
+    return path

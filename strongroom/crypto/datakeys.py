@@ -1,0 +1,79 @@
+"""Subject data keys and sealed values.
+
+Every subject (one customer of one tenant) has its own 256-bit data key. Values are sealed
+with AES-256-GCM under that key, with associated data that binds tenant, subject and field:
+a sealed value copied to another row, field or tenant does not open. The data key itself is
+stored only wrapped by the tenant's `data` keyset (Tink AEAD) in the key store, bound to
+tenant and subject; destroying that wrapped key erases the subject from every copy of the
+data store (crypto-shredding).
+
+Sealed value layout: `b"\\x01" || nonce (12) || ciphertext+tag`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from strongroom.crypto.keysets import Keyset
+from strongroom.errors import KeyUnavailable
+
+_VERSION = b"\x01"
+_NONCE = 12
+
+
+@dataclass(frozen=True)
+class Binding:
+    """What a sealed value belongs to; its encoding is the AEAD associated data."""
+
+    tenant: str
+    subject: str
+    field: str
+
+    @property
+    def aad(self) -> bytes:
+        return json.dumps(["strongroom/value/v1", self.tenant, self.subject, self.field]).encode()
+
+
+def _subject_context(tenant: str, subject: str) -> bytes:
+    return json.dumps(["strongroom/data-key/v1", tenant, subject]).encode()
+
+
+class DataKey:
+    __slots__ = ("_aead", "_material")
+
+    def __init__(self, material: bytes) -> None:
+        self._material = material
+        self._aead = AESGCM(material)
+
+    @classmethod
+    def generate(cls) -> DataKey:
+        return cls(AESGCM.generate_key(bit_length=256))
+
+    def seal(self, plaintext: bytes, binding: Binding) -> bytes:
+        nonce = os.urandom(_NONCE)
+        return _VERSION + nonce + self._aead.encrypt(nonce, plaintext, binding.aad)
+
+    def unseal(self, sealed: bytes, binding: Binding) -> bytes:
+        """Raises KeyUnavailable when the value was altered or belongs elsewhere."""
+        if sealed[:1] != _VERSION or len(sealed) < 1 + _NONCE + 16:
+            raise KeyUnavailable(f"sealed value for field '{binding.field}' is malformed")
+        try:
+            return self._aead.decrypt(sealed[1 : 1 + _NONCE], sealed[1 + _NONCE :], binding.aad)
+        except InvalidTag as exc:
+            raise KeyUnavailable(
+                f"sealed value for field '{binding.field}' does not open for this tenant, "
+                "subject and field (altered or moved)"
+            ) from exc
+
+    def wrap(self, keyset: Keyset, tenant: str, subject: str) -> bytes:
+        return keyset.seal(self._material, _subject_context(tenant, subject))
+
+    @classmethod
+    def unwrap(cls, wrapped: bytes, keyset: Keyset, tenant: str, subject: str) -> DataKey:
+        """Raises KeyUnavailable when the wrapped key was altered or belongs to another subject."""
+        return cls(keyset.unseal(wrapped, _subject_context(tenant, subject)))

@@ -1,0 +1,126 @@
+"""Root key inside a PKCS#11 token (an HSM; SoftHSM2 in tests).
+
+The AES-256 key is generated in the token as sensitive and non-extractable; wrapping is
+CKM_AES_GCM performed by the token, so the key's bytes never reach this process. The nonce
+comes from the OS generator and travels with the blob: `b"P1" || nonce || ciphertext+tag`.
+The PIN is read from an environment variable named in the instance settings, never stored.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any
+
+import pkcs11
+from pkcs11 import Attribute, KeyType, Mechanism, ObjectClass
+from pkcs11.mechanisms import GCMParams
+
+from strongroom.config import HsmSettings
+from strongroom.errors import KeyUnavailable
+
+_MAGIC = b"P1"
+_NONCE = 12
+
+
+def _pin(settings: HsmSettings) -> str:
+    pin = os.environ.get(settings.pin_env)
+    if not pin:
+        raise KeyUnavailable(
+            f"the HSM PIN is read from ${settings.pin_env}, which is not set"
+        )
+    return pin
+
+
+def _open_session(settings: HsmSettings) -> Any:
+    try:
+        lib = pkcs11.lib(settings.module)
+        token = lib.get_token(token_label=settings.token)
+        return token.open(user_pin=_pin(settings), rw=True)
+    except KeyUnavailable:
+        raise
+    except (pkcs11.PKCS11Error, RuntimeError, OSError) as exc:
+        raise KeyUnavailable(
+            f"cannot open PKCS#11 token '{settings.token}' with module {settings.module}: "
+            f"{type(exc).__name__} {exc}"
+        ) from exc
+
+
+def create_root_key(settings: HsmSettings) -> None:
+    """Generate the root key inside the token unless one with the label exists."""
+    session = _open_session(settings)
+    try:
+        try:
+            session.get_key(object_class=ObjectClass.SECRET_KEY, label=settings.key_label)
+            return
+        except pkcs11.NoSuchKey:
+            pass
+        session.generate_key(
+            KeyType.AES,
+            256,
+            label=settings.key_label,
+            store=True,
+            template={
+                Attribute.SENSITIVE: True,
+                Attribute.EXTRACTABLE: False,
+                Attribute.ENCRYPT: True,
+                Attribute.DECRYPT: True,
+            },
+        )
+    except pkcs11.PKCS11Error as exc:
+        raise KeyUnavailable(f"cannot create the root key in the token: {exc!r}") from exc
+    finally:
+        session.close()
+
+
+class Pkcs11Provider:
+    def __init__(self, settings: HsmSettings) -> None:
+        self._settings = settings
+        self._session = _open_session(settings)
+        # A PKCS#11 session is not safe for concurrent operations.
+        self._lock = threading.Lock()
+        try:
+            self._key = self._session.get_key(
+                object_class=ObjectClass.SECRET_KEY, label=settings.key_label
+            )
+        except pkcs11.PKCS11Error as exc:
+            self._session.close()
+            raise KeyUnavailable(
+                f"no root key labelled '{settings.key_label}' in token '{settings.token}'"
+            ) from exc
+
+    @property
+    def name(self) -> str:
+        return "pkcs11"
+
+    def close(self) -> None:
+        self._session.close()
+
+    def wrap(self, plaintext: bytes, context: bytes) -> bytes:
+        nonce = os.urandom(_NONCE)
+        try:
+            with self._lock:
+                ct = self._key.encrypt(
+                    plaintext, mechanism=Mechanism.AES_GCM, mechanism_param=GCMParams(nonce, context)
+                )
+        except pkcs11.PKCS11Error as exc:
+            raise KeyUnavailable(f"the HSM refused to wrap: {exc!r}") from exc
+        return _MAGIC + nonce + bytes(ct)
+
+    def unwrap(self, wrapped: bytes, context: bytes) -> bytes:
+        if not wrapped.startswith(_MAGIC) or len(wrapped) < len(_MAGIC) + _NONCE + 16:
+            raise KeyUnavailable("wrapped key is not in the PKCS#11 provider's format")
+        nonce = wrapped[2 : 2 + _NONCE]
+        try:
+            with self._lock:
+                return bytes(
+                    self._key.decrypt(
+                        wrapped[2 + _NONCE :],
+                        mechanism=Mechanism.AES_GCM,
+                        mechanism_param=GCMParams(nonce, context),
+                    )
+                )
+        except pkcs11.PKCS11Error as exc:
+            raise KeyUnavailable(
+                "wrapped key does not open under the HSM root key (altered, moved, or another key)"
+            ) from exc

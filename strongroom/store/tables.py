@@ -1,0 +1,131 @@
+"""Tables of the data store and, apart from it, the key store.
+
+The data store holds only sealed values, keyed digests and the audit ledger; no customer value
+is ever written to it in clear. The key store holds wrapped tenant keysets and wrapped subject
+data keys; it lives in its own database so that backups of the data store never carry keys.
+Schema changes are Alembic migrations (`store/migrations/`); these definitions are what the
+code queries and must match the latest migration (a test checks).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+data = MetaData()
+keys = MetaData()
+
+tenants = Table(
+    "tenants",
+    data,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("spec", Text, nullable=False),  # the parsed spec as JSON: field names and classes only
+    Column("retention_days", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+records = Table(
+    "records",
+    data,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("subject_id", String(128), primary_key=True),
+    Column("sealed", Text, nullable=False),  # JSON {field: base64(sealed value)}
+    Column("tokens", Text, nullable=False),  # JSON {field: token} for tokenized fields
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+blind_index = Table(
+    "blind_index",
+    data,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("field", String(64), primary_key=True),
+    Column("digest", LargeBinary(16), primary_key=True),
+    Column("subject_id", String(128), primary_key=True),
+)
+
+# The token vault lives in the key store: deleting an entry there shreds the card for good,
+# as deleting a subject key does, with no copy left in backups of the data store.
+token_vault = Table(
+    "token_vault",
+    keys,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("token", String(32), primary_key=True),
+    Column("fingerprint", LargeBinary(32), nullable=False),
+    Column("sealed", LargeBinary, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("tenant_id", "fingerprint", name="uq_token_vault_fingerprint"),
+)
+
+token_refs = Table(
+    "token_refs",
+    keys,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("token", String(32), primary_key=True),
+    Column("subject_id", String(128), primary_key=True),
+)
+
+erasures = Table(
+    "erasures",
+    data,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("subject_id", String(128), primary_key=True),
+    Column("erased_at", DateTime(timezone=True), nullable=False),
+)
+
+audit_entries = Table(
+    "audit_entries",
+    data,
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+           autoincrement=False),
+    Column("ts", String(40), nullable=False),
+    Column("principal", String(128), nullable=False),
+    Column("tenant_id", String(64), nullable=True),
+    Column("action", String(64), nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("body", Text, nullable=False),  # canonical JSON (RFC 8785) of the whole entry
+    Column("prev_hash", LargeBinary(32), nullable=False),
+    Column("entry_hash", LargeBinary(32), nullable=False),
+    Index("ix_audit_tenant_seq", "tenant_id", "seq"),
+    Index("ix_audit_principal_seq", "principal", "seq"),
+)
+
+ledger_head = Table(
+    "ledger_head",
+    data,
+    Column("id", Integer, primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("head_hash", LargeBinary(32), nullable=False),
+)
+
+tenant_keysets = Table(
+    "tenant_keysets",
+    keys,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("purpose", String(16), primary_key=True),
+    Column("wrapped", LargeBinary, nullable=False),
+    Column("provider", String(16), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+subject_keys = Table(
+    "subject_keys",
+    keys,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("subject_id", String(128), primary_key=True),
+    Column("wrapped", LargeBinary, nullable=False),
+    Column("key_version", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)

@@ -1,0 +1,107 @@
+"""A tenant's keysets and its subjects' data keys, fetched from the key store.
+
+Tenant keysets are unwrapped by the root-key provider once per process and cached on the
+instance; subject data keys are unwrapped per use. Only `vault/` uses this module: it is the
+one place above `crypto/` that holds unwrapped keys.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, insert, select, update
+
+from strongroom.crypto import DATA, PURPOSES, DataKey, Keyset, new_keyset, unwrap_keyset, wrap_keyset
+from strongroom.errors import Erased, KeyUnavailable
+from strongroom.instance import Instance
+from strongroom.store.tables import subject_keys, tenant_keysets
+
+
+def create_keysets(inst: Instance, conn: Connection, tenant: str) -> None:
+    now = datetime.now(UTC)
+    for purpose in PURPOSES:
+        ks = new_keyset(purpose)
+        conn.execute(
+            insert(tenant_keysets).values(
+                tenant_id=tenant, purpose=purpose, wrapped=wrap_keyset(ks, inst.provider, tenant),
+                provider=inst.provider.name, updated_at=now,
+            )
+        )
+        inst.keysets[(tenant, purpose)] = ks
+
+
+def store_keyset(inst: Instance, conn: Connection, tenant: str, ks: Keyset) -> None:
+    conn.execute(
+        update(tenant_keysets)
+        .where(tenant_keysets.c.tenant_id == tenant, tenant_keysets.c.purpose == ks.purpose)
+        .values(wrapped=wrap_keyset(ks, inst.provider, tenant), provider=inst.provider.name,
+                updated_at=datetime.now(UTC))
+    )
+    inst.keysets[(tenant, ks.purpose)] = ks
+
+
+def keyset(inst: Instance, conn: Connection, tenant: str, purpose: str) -> Keyset:
+    """Raises KeyUnavailable when the tenant has no keyset or it does not unwrap."""
+    cached = inst.keysets.get((tenant, purpose))
+    if cached is not None:
+        return cached
+    row = conn.execute(
+        select(tenant_keysets.c.wrapped).where(
+            tenant_keysets.c.tenant_id == tenant, tenant_keysets.c.purpose == purpose
+        )
+    ).first()
+    if row is None:
+        raise KeyUnavailable(f"tenant '{tenant}' has no {purpose} keyset in the key store")
+    ks = unwrap_keyset(row[0], inst.provider, tenant, purpose)
+    inst.keysets[(tenant, purpose)] = ks
+    return ks
+
+
+def data_keys(
+    inst: Instance, conn: Connection, tenant: str, subjects: Iterable[str]
+) -> dict[str, DataKey]:
+    """Existing data keys of these subjects (absent subjects are left out)."""
+    wanted = list(subjects)
+    if not wanted:
+        return {}
+    ks = keyset(inst, conn, tenant, DATA)
+    out: dict[str, DataKey] = {}
+    for chunk_start in range(0, len(wanted), 500):
+        chunk = wanted[chunk_start : chunk_start + 500]
+        rows = conn.execute(
+            select(subject_keys.c.subject_id, subject_keys.c.wrapped).where(
+                subject_keys.c.tenant_id == tenant, subject_keys.c.subject_id.in_(chunk)
+            )
+        )
+        for subject, wrapped in rows:
+            out[subject] = DataKey.unwrap(wrapped, ks, tenant, subject)
+    return out
+
+
+def data_key(inst: Instance, conn: Connection, tenant: str, subject: str) -> DataKey:
+    """Raises Erased when the key is gone: a stored subject without a key has been shredded."""
+    key = data_keys(inst, conn, tenant, [subject]).get(subject)
+    if key is None:
+        raise Erased(f"subject '{subject}' of tenant '{tenant}' has no data key: erased or never stored")
+    return key
+
+
+def add_data_keys(
+    inst: Instance, conn: Connection, tenant: str, subjects: Iterable[str]
+) -> dict[str, DataKey]:
+    """New data keys for these subjects, wrapped under the tenant's primary key version."""
+    ks = keyset(inst, conn, tenant, DATA)
+    now = datetime.now(UTC)
+    keys = {s: DataKey.generate() for s in subjects}
+    if keys:
+        conn.execute(
+            insert(subject_keys),
+            [
+                {"tenant_id": tenant, "subject_id": s, "wrapped": k.wrap(ks, tenant, s),
+                 "key_version": ks.primary_version, "created_at": now}
+                for s, k in keys.items()
+            ],
+        )
+    return keys
+
