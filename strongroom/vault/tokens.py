@@ -80,13 +80,14 @@ def reference(kconn: Connection, tenant: str, refs: list[tuple[str, str]]) -> No
     if not refs:
         return
     subjects = {s for _, s in refs}
-    existing = set(
-        kconn.execute(
+    existing = {
+        (str(t), str(s))
+        for t, s in kconn.execute(
             select(token_refs.c.token, token_refs.c.subject_id).where(
                 token_refs.c.tenant_id == tenant, token_refs.c.subject_id.in_(subjects)
             )
-        ).tuples()
-    )
+        )
+    }
     new = [{"tenant_id": tenant, "token": t, "subject_id": s} for t, s in set(refs) - existing]
     if new:
         kconn.execute(insert(token_refs), new)
