@@ -94,7 +94,11 @@ class Pkcs11Provider:
         return "pkcs11"
 
     def close(self) -> None:
-        self._session.close()
+        """Close the token session; closing twice is harmless."""
+        with self._lock:
+            if self._session is not None:
+                self._session.close()
+                self._session = None
 
     def wrap(self, plaintext: bytes, context: bytes) -> bytes:
         nonce = os.urandom(_NONCE)

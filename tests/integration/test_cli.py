@@ -1,0 +1,177 @@
+"""The CLI contract, driven as a user or script would: a real process, real files."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from stdnum import luhn
+
+from strongroom.sim.customers import SPEC_YAML, customers
+
+EXE = str(Path(sys.executable).with_name("strongroom"))
+
+
+class Cli:
+    def __init__(self, home: Path, extra_env: dict[str, str] | None = None) -> None:
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("STRONGROOM_")}
+        self.env["STRONGROOM_HOME"] = str(home)
+        self.env.update(extra_env or {})
+        self.home = home
+
+    def __call__(self, *args: str, code: int = 0) -> subprocess.CompletedProcess[str]:
+        proc = subprocess.run([EXE, *args], env=self.env, capture_output=True, text=True,
+                              timeout=120)
+        assert proc.returncode == code, (args, proc.returncode, proc.stdout, proc.stderr)
+        return proc
+
+    def json(self, *args: str) -> object:
+        return json.loads(self(*args, "--json").stdout)
+
+
+@pytest.fixture
+def cli(tmp_path: Path) -> Cli:
+    c = Cli(tmp_path / "home")
+    c("init")
+    (tmp_path / "acme.yaml").write_text(SPEC_YAML.format(tenant="acme-bank", name="Acme Bank"))
+    c("tenant", "create", str(tmp_path / "acme.yaml"))
+    return c
+
+
+def test_init_makes_a_private_key_file_and_refuses_twice(cli: Cli) -> None:
+    key = cli.home / "root.key"
+    assert key.stat().st_mode & 0o777 == 0o600
+    assert cli.home.stat().st_mode & 0o777 == 0o700
+    err = cli("init", code=1).stderr
+    assert "already exists" in err
+
+
+def test_put_get_reveal_find_token_rotate_erase(cli: Cli, tmp_path: Path) -> None:
+    rows = list(customers(40, seed=12))
+    data = tmp_path / "customers.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    assert cli.json("record", "put", "--tenant", "acme-bank", str(data)) == {
+        "tenant": "acme-bank", "created": 40, "updated": 0}
+    r = rows[5]
+    got = cli.json("record", "get", "--tenant", "acme-bank", r["id"])
+    assert isinstance(got, dict)
+    assert got["fields"]["card_number"].endswith(r["card_number"][-4:])
+    assert r["email"] not in json.dumps(got)
+    human = cli("record", "get", "--tenant", "acme-bank", r["id"]).stdout
+    assert r["card_number"] not in human and r["email"] not in human
+    shown = cli("record", "reveal", "--tenant", "acme-bank", r["id"], "card_number",
+                "--purpose", "refund on T-100").stdout.strip()
+    assert shown == r["card_number"]
+    found = cli.json("record", "find", "--tenant", "acme-bank", f"email={r['email'].upper()}")
+    assert [f["id"] for f in found] == [r["id"]]  # type: ignore[union-attr, index]
+    token = cli("token", "tokenize", "--tenant", "acme-bank", "--class", "CREDIT_CARD",
+                r["card_number"]).stdout.strip()
+    assert token == got["tokens"]["card_number"] and not luhn.is_valid(token)
+    assert cli("token", "detokenize", "--tenant", "acme-bank", token).stdout.strip() == r["card_number"]
+    rot = cli.json("keys", "rotate", "--tenant", "acme-bank", "--rewrap")
+    assert rot["new_version"] == 2 and rot["rewrapped_subject_keys"] == 40  # type: ignore[index]
+    cli("record", "erase", "--tenant", "acme-bank", r["id"])
+    err = cli("record", "reveal", "--tenant", "acme-bank", r["id"], "email", "--purpose", "after",
+              code=1).stderr
+    assert "erased" in err
+    listed = cli.json("tenant", "list")
+    assert listed[0]["records"] == 39  # type: ignore[index]
+
+
+def test_bad_line_in_csv_exits_2_naming_file_line_and_field(cli: Cli, tmp_path: Path) -> None:
+    rows = list(customers(10, seed=13))
+    rows[6]["email"] = "not-an-email"
+    path = tmp_path / "batch.csv"
+    header = list(rows[0])
+    path.write_text(",".join(header) + "\n" + "".join(
+        ",".join(f'"{r[h]}"' for h in header) + "\n" for r in rows))
+    proc = cli("record", "put", "--tenant", "acme-bank", str(path), "--json", code=2)
+    err = json.loads(proc.stderr)
+    assert (err["file"], err["line"], err["field"]) == (str(path), 8, "email")
+    assert proc.stdout == ""
+    assert cli.json("tenant", "show", "acme-bank")["records"] == 0  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("spec", "line", "field"),
+    [
+        ("tenant: acme\nname: A\nretention_days: 30\nfields:\n  a: {class: NOPE}\n", 5, "fields.a.class"),
+        ("tenant: acme\nname: A\nretention_days: thirty\nfields:\n  a: {class: PERSON}\n", 3, "retention_days"),
+        ("tenant: acme\nname: A\nretention_days: 30\nfields:\n  e: {class: EMAIL_ADDRESS, searchabel: true}\n", 5, "fields.e.searchabel"),
+    ],
+)
+def test_bad_spec_exits_2_naming_file_line_and_field(
+    cli: Cli, tmp_path: Path, spec: str, line: int, field: str
+) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(spec)
+    err = json.loads(cli("tenant", "create", str(path), "--json", code=2).stderr)
+    assert (err["file"], err["line"], err["field"]) == (str(path), line, field)
+    human = cli("tenant", "create", str(path), code=2).stderr
+    assert f"{path}:{line}" in human and field in human
+
+
+def test_usage_errors_and_unknown_things(cli: Cli) -> None:
+    cli("record", "find", "--tenant", "acme-bank", "email", code=2)
+    cli("record", "find", "--tenant", "acme-bank", "notes=hello", code=2)
+    cli("record", "get", "--tenant", "acme-bank", "nobody", code=1)
+    cli("record", "get", "--tenant", "nobank", "c-1", code=1)
+    cli("record", "reveal", "--tenant", "acme-bank", "c-1", "email", code=2)  # --purpose missing
+    cli("token", "detokenize", "--tenant", "acme-bank", "4111111111111111", code=2)
+    cli("record", "put", "--tenant", "acme-bank", "/nonexistent.jsonl", code=2)
+
+
+def test_uninitialised_home_says_what_to_do(tmp_path: Path) -> None:
+    err = Cli(tmp_path / "empty")("tenant", "list", code=1).stderr
+    assert "strongroom init" in err
+
+
+def test_every_command_has_help_with_an_example() -> None:
+    for cmd in (["init"], ["demo"], ["tenant", "create"], ["record", "put"], ["record", "reveal"],
+                ["record", "find"], ["token", "tokenize"], ["keys", "rotate"]):
+        out = subprocess.run([EXE, *cmd, "--help"], capture_output=True, text=True).stdout
+        assert "Example" in out, cmd
+
+
+def test_demo_runs_every_step_and_prints_no_secret(tmp_path: Path) -> None:
+    proc = Cli(tmp_path / "demo")("demo")
+    lines = proc.stdout.splitlines()
+    assert len(lines) >= 11 and "reveal now fails" in lines[-1]
+    text = proc.stdout + proc.stderr
+    for r in customers(300, seed=11, prefix="demo"):
+        assert r["card_number"] not in text and r["email"] not in text and r["iban"] not in text
+
+
+def test_init_with_hsm_keeps_the_root_key_in_the_token(tmp_path: Path) -> None:
+    import shutil
+
+    from tests.conftest import SOFTHSM_MODULES, _missing
+
+    util = shutil.which("softhsm2-util")
+    module = next((m for m in SOFTHSM_MODULES if Path(m).exists()), None)
+    if util is None or module is None:
+        _missing("SoftHSM2", "STRONGROOM_REQUIRE_HSM", "softhsm2-util or libsofthsm2.so not found")
+    assert util is not None and module is not None
+    (tmp_path / "tokens").mkdir()
+    conf = tmp_path / "softhsm2.conf"
+    conf.write_text(f"directories.tokendir = {tmp_path / 'tokens'}\nobjectstore.backend = file\n")
+    env = {"SOFTHSM2_CONF": str(conf), "SR_PIN": "1234"}
+    subprocess.run([util, "--init-token", "--free", "--label", "cli-token", "--pin", "1234",
+                    "--so-pin", "5678"], env={**os.environ, **env}, check=True, capture_output=True)
+    cli = Cli(tmp_path / "home", env)
+    out = cli.json("init", "--hsm-module", module, "--hsm-token", "cli-token", "--hsm-pin-env", "SR_PIN")
+    assert out["provider"] == "pkcs11"  # type: ignore[index]
+    assert not (cli.home / "root.key").exists()
+    (tmp_path / "acme.yaml").write_text(SPEC_YAML.format(tenant="acme-bank", name="Acme"))
+    cli("tenant", "create", str(tmp_path / "acme.yaml"))
+    card = "4111111111111111"
+    token = cli("token", "tokenize", "--tenant", "acme-bank", card).stdout.strip()
+    assert cli("token", "detokenize", "--tenant", "acme-bank", token).stdout.strip() == card
+    wrong = Cli(tmp_path / "home", {**env, "SR_PIN": "0000"})
+    assert "token" in wrong("tenant", "list", code=1).stderr.lower()
+    unset = Cli(tmp_path / "home", {"SOFTHSM2_CONF": str(conf)})
+    assert "SR_PIN" in unset("tenant", "list", code=1).stderr
