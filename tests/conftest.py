@@ -24,9 +24,14 @@ from strongroom.sim.customers import SPEC_YAML
 from strongroom.vault import tenants
 from strongroom.vault.spec import TenantSpec, parse_spec
 
-PG_ADMIN = os.environ.get("STRONGROOM_TEST_PG", "host=127.0.0.1 port=5432 user=postgres dbname=postgres")
-SOFTHSM_MODULES = ["/usr/lib/softhsm/libsofthsm2.so", "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so",
-                   "/usr/local/lib/softhsm/libsofthsm2.so"]
+PG_ADMIN = os.environ.get(
+    "STRONGROOM_TEST_PG", "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
+)
+SOFTHSM_MODULES = [
+    "/usr/lib/softhsm/libsofthsm2.so",
+    "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so",
+    "/usr/local/lib/softhsm/libsofthsm2.so",
+]
 HSM_PIN = "246810"
 
 
@@ -87,20 +92,38 @@ def softhsm_token(tmp_path_factory: pytest.TempPathFactory) -> HsmSettings:
     base = tmp_path_factory.mktemp("softhsm")
     (base / "tokens").mkdir()
     conf = base / "softhsm2.conf"
-    conf.write_text(f"directories.tokendir = {base / 'tokens'}\nobjectstore.backend = file\n"
-                    "log.level = ERROR\n")
+    conf.write_text(
+        f"directories.tokendir = {base / 'tokens'}\nobjectstore.backend = file\nlog.level = ERROR\n"
+    )
     os.environ["SOFTHSM2_CONF"] = str(conf)
     os.environ["STRONGROOM_TEST_HSM_PIN"] = HSM_PIN
-    subprocess.run([util, "--init-token", "--free", "--label", "strongroom-test", "--pin", HSM_PIN,
-                    "--so-pin", "135790"], check=True, capture_output=True)
+    subprocess.run(
+        [
+            util,
+            "--init-token",
+            "--free",
+            "--label",
+            "strongroom-test",
+            "--pin",
+            HSM_PIN,
+            "--so-pin",
+            "135790",
+        ],
+        check=True,
+        capture_output=True,
+    )
     return HsmSettings(module=module, token="strongroom-test", pin_env="STRONGROOM_TEST_HSM_PIN")
 
 
 @pytest.fixture
 def softhsm(softhsm_token: HsmSettings) -> HsmSettings:
     """The session's token, with a root-key label no other test uses."""
-    return HsmSettings(softhsm_token.module, softhsm_token.token, softhsm_token.pin_env,
-                       key_label=f"root-{uuid.uuid4().hex[:10]}")
+    return HsmSettings(
+        softhsm_token.module,
+        softhsm_token.token,
+        softhsm_token.pin_env,
+        key_label=f"root-{uuid.uuid4().hex[:10]}",
+    )
 
 
 @dataclass
@@ -118,8 +141,9 @@ BACKENDS = ["sqlite-keyfile", "postgres-keyfile", "sqlite-hsm"]
 
 
 @pytest.fixture(params=BACKENDS)
-def setup(request: pytest.FixtureRequest, tmp_path: Path,
-          monkeypatch: pytest.MonkeyPatch) -> Iterator[Setup]:
+def setup(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Setup]:
     """An initialised instance on each backend the vault suite must pass on."""
     home = tmp_path / "home"
     monkeypatch.setenv("STRONGROOM_HOME", str(home))

@@ -4,4 +4,13 @@ from strongroom.access.gate import Passage, gate
 from strongroom.access.policy import Decision, Policy, Resource
 from strongroom.access.principal import Principal, PrincipalId, local_operator
 
-__all__ = ["Decision", "Passage", "Policy", "Principal", "PrincipalId", "Resource", "gate", "local_operator"]
+__all__ = [
+    "Decision",
+    "Passage",
+    "Policy",
+    "Principal",
+    "PrincipalId",
+    "Resource",
+    "gate",
+    "local_operator",
+]

@@ -75,14 +75,28 @@ class Passage:
         """Decide and record each disclosed resource. Raises Denied, failing the operation."""
         if not resources:
             return
-        decisions = [self.policy.decide(self.principal, action, r, self.purpose, self.context)
-                     for r in resources]
+        decisions = [
+            self.policy.decide(self.principal, action, r, self.purpose, self.context)
+            for r in resources
+        ]
         refused = next((d for d in decisions if not d.allowed), None)
         if refused is not None:
-            raise Denied(refused.reason, condition=refused.condition or "policy",
-                         policies=refused.policies)
-        append(self.conn, _entries(self.principal, action, resources, self.purpose,
-                                   self.context, "allowed", decisions, None))
+            raise Denied(
+                refused.reason, condition=refused.condition or "policy", policies=refused.policies
+            )
+        append(
+            self.conn,
+            _entries(
+                self.principal,
+                action,
+                resources,
+                self.purpose,
+                self.context,
+                "allowed",
+                decisions,
+                None,
+            ),
+        )
 
 
 @contextmanager
@@ -111,21 +125,48 @@ def gate(
     refused = next((d for d in decisions if not d.allowed), None)
     if refused is not None:
         with transaction(engine) as conn:
-            append(conn, _entries(principal, action, resources, purpose, ctx, "denied",
-                                  decisions, details, reason=refused.reason))
-        raise Denied(refused.reason, condition=refused.condition or "policy",
-                     policies=refused.policies)
+            append(
+                conn,
+                _entries(
+                    principal,
+                    action,
+                    resources,
+                    purpose,
+                    ctx,
+                    "denied",
+                    decisions,
+                    details,
+                    reason=refused.reason,
+                ),
+            )
+        raise Denied(
+            refused.reason, condition=refused.condition or "policy", policies=refused.policies
+        )
     try:
         with transaction(engine) as conn:
-            append(conn, _entries(principal, action, resources, purpose, ctx, "allowed",
-                                  decisions, details))
+            append(
+                conn,
+                _entries(principal, action, resources, purpose, ctx, "allowed", decisions, details),
+            )
             yield Passage(conn, principal, purpose, ctx, decider)
     except BaseException as exc:
         why = exc.kind if isinstance(exc, StrongroomError) else type(exc).__name__
         try:
             with transaction(engine) as conn:
-                append(conn, _entries(principal, action, resources, purpose, ctx, "failed",
-                                      decisions, details, reason=f"failed: {why}"))
+                append(
+                    conn,
+                    _entries(
+                        principal,
+                        action,
+                        resources,
+                        purpose,
+                        ctx,
+                        "failed",
+                        decisions,
+                        details,
+                        reason=f"failed: {why}",
+                    ),
+                )
         except StrongroomError:
             pass  # the original error is the one to report; the store is likely down
         raise

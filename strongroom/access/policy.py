@@ -61,12 +61,16 @@ class OperatorPolicy:
     ) -> Decision:
         if principal.role != OPERATOR:
             return Decision(
-                False, f"role '{principal.role}' has no permission for {action}",
-                ("default-deny",), condition="role",
+                False,
+                f"role '{principal.role}' has no permission for {action}",
+                ("default-deny",),
+                condition="role",
             )
         if action in PURPOSE_REQUIRED and len((purpose or "").strip()) < MIN_PURPOSE:
             return Decision(
-                False, f"{action} needs a stated purpose of at least {MIN_PURPOSE} characters",
-                ("operator-purpose",), condition="purpose",
+                False,
+                f"{action} needs a stated purpose of at least {MIN_PURPOSE} characters",
+                ("operator-purpose",),
+                condition="purpose",
             )
         return Decision(True, "local operator", ("operator-allow",))

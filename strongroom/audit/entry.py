@@ -62,8 +62,11 @@ class Entry:
             "tenant": self.tenant,
             "action": self.action,
             "resource": resource,
-            "outcome": {"decision": self.outcome, "reason": self.reason,
-                        "policies": list(self.policies)},
+            "outcome": {
+                "decision": self.outcome,
+                "reason": self.reason,
+                "policies": list(self.policies),
+            },
             "context": self.context.to_dict(),
         }
         if self.purpose is not None:

@@ -40,10 +40,10 @@ def append(conn: Connection, entries: Sequence[Entry]) -> list[int]:
         .with_for_update()
     ).first()
     size, prev = (head[0], head[1]) if head else (0, GENESIS)
-    rows = []
+    rows: list[dict[str, object]] = []
     for i, entry in enumerate(entries):
         body = entry.canonical()
-        prev = chain_hash(prev, body)
+        link = chain_hash(prev, body)
         rows.append(
             {
                 "seq": size + i,
@@ -53,10 +53,11 @@ def append(conn: Connection, entries: Sequence[Entry]) -> list[int]:
                 "action": entry.action,
                 "outcome": entry.outcome,
                 "body": body.decode(),
-                "prev_hash": rows[-1]["entry_hash"] if rows else (head[1] if head else GENESIS),
-                "entry_hash": prev,
+                "prev_hash": prev,
+                "entry_hash": link,
             }
         )
+        prev = link
     conn.execute(insert(audit_entries), rows)
     new_size = size + len(rows)
     if head:
@@ -65,4 +66,4 @@ def append(conn: Connection, entries: Sequence[Entry]) -> list[int]:
         )
     else:
         conn.execute(insert(ledger_head).values(id=1, size=new_size, head_hash=prev))
-    return [r["seq"] for r in rows]
+    return list(range(size, new_size))

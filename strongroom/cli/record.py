@@ -21,14 +21,18 @@ app = typer.Typer(help="Customer records of a tenant.", no_args_is_help=True)
 
 
 def _show(rec: MaskedRecord) -> None:
-    pairs([("id", rec.subject), ("tenant", rec.tenant), ("key version", rec.key_version)]
-          + [(k, v) for k, v in rec.fields.items()]
-          + [(f"{k} token", v) for k, v in rec.tokens.items()])
+    pairs(
+        [("id", rec.subject), ("tenant", rec.tenant), ("key version", rec.key_version)]
+        + [(k, v) for k, v in rec.fields.items()]
+        + [(f"{k} token", v) for k, v in rec.tokens.items()]
+    )
 
 
 @app.command("put")
 def put(
-    file: Annotated[Path, typer.Argument(help=".jsonl or .csv, one record per line, 'id' required.")],
+    file: Annotated[
+        Path, typer.Argument(help=".jsonl or .csv, one record per line, 'id' required.")
+    ],
     tenant: Tenant,
     as_json: Json = False,
 ) -> None:
@@ -36,14 +40,23 @@ def put(
 
     Example: strongroom record put --tenant acme-bank customers.jsonl
     """
+
     def render(res: PutResult) -> None:
         if as_json:
             emit_json(res.to_dict())
         else:
-            typer.echo(f"stored {res.created + res.updated} records in {res.tenant} "
-                       f"({res.created} new, {res.updated} updated)")
-    run(as_json, lambda: records.put(open_instance(), local_operator(), tenant,
-                                     read_records(file), str(file)), render)
+            typer.echo(
+                f"stored {res.created + res.updated} records in {res.tenant} "
+                f"({res.created} new, {res.updated} updated)"
+            )
+
+    run(
+        as_json,
+        lambda: records.put(
+            open_instance(), local_operator(), tenant, read_records(file), str(file)
+        ),
+        render,
+    )
 
 
 @app.command("get")
@@ -53,8 +66,11 @@ def get(
     as_json: Json = False,
 ) -> None:
     """Show a record, masked.  Example: strongroom record get --tenant acme-bank c-0001"""
-    run(as_json, lambda: records.get(open_instance(), local_operator(), tenant, subject),
-        lambda rec: emit_json(rec.to_dict()) if as_json else _show(rec))
+    run(
+        as_json,
+        lambda: records.get(open_instance(), local_operator(), tenant, subject),
+        lambda rec: emit_json(rec.to_dict()) if as_json else _show(rec),
+    )
 
 
 @app.command("reveal")
@@ -67,17 +83,24 @@ def reveal(
 ) -> None:
     """Reveal one field in clear, for a stated purpose (recorded in the ledger).
 
-    Example: strongroom record reveal --tenant acme-bank c-0001 card_number --purpose "refund T-1001"
+    Example: strongroom record reveal -t acme-bank c-0001 card_number --purpose "refund T-1001"
     """
-    run(as_json,
+    run(
+        as_json,
         lambda: records.reveal(open_instance(), local_operator(), tenant, subject, field, purpose),
-        lambda value: emit_json({"tenant": tenant, "id": subject, "field": field, "value": value})
-        if as_json else typer.echo(value))
+        lambda value: (
+            emit_json({"tenant": tenant, "id": subject, "field": field, "value": value})
+            if as_json
+            else typer.echo(value)
+        ),
+    )
 
 
 @app.command("find")
 def find(
-    query: Annotated[str, typer.Argument(metavar="FIELD=VALUE", help="A searchable field and value.")],
+    query: Annotated[
+        str, typer.Argument(metavar="FIELD=VALUE", help="A searchable field and value.")
+    ],
     tenant: Tenant,
     as_json: Json = False,
 ) -> None:
@@ -85,6 +108,7 @@ def find(
 
     Example: strongroom record find --tenant acme-bank email=pat@example.org
     """
+
     def action() -> list[MaskedRecord]:
         field, sep, value = query.partition("=")
         if not sep or not field or not value:
@@ -97,6 +121,7 @@ def find(
             return
         names = sorted({k for r in found for k in r.fields})
         table([[r.subject] + [r.fields.get(n, "") for n in names] for r in found], ["id", *names])
+
     run(as_json, action, render)
 
 
@@ -110,6 +135,12 @@ def erase(
 
     Example: strongroom record erase --tenant acme-bank c-0001
     """
-    run(as_json, lambda: records.erase(open_instance(), local_operator(), tenant, subject),
-        lambda res: emit_json(res) if as_json else typer.echo(
-            f"erased {res['id']} from {res['tenant']}; its data key is destroyed"))
+    run(
+        as_json,
+        lambda: records.erase(open_instance(), local_operator(), tenant, subject),
+        lambda res: (
+            emit_json(res)
+            if as_json
+            else typer.echo(f"erased {res['id']} from {res['tenant']}; its data key is destroyed")
+        ),
+    )

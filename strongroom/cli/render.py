@@ -32,10 +32,12 @@ def pairs(items: Sequence[tuple[str, Any]]) -> None:
 
 def progress(label: str) -> Any:
     """A progress callback drawing on stderr (only when stderr is a terminal)."""
+
     def draw(done: int, total: int) -> None:
         if sys.stderr.isatty():
             sys.stderr.write(f"\r{label}: {done}/{total}")
             if done >= total:
                 sys.stderr.write("\n")
             sys.stderr.flush()
+
     return draw

@@ -24,11 +24,20 @@ def _show(info: TenantInfo, as_json: bool) -> None:
         emit_json(info.to_dict())
         return
     d = info.to_dict()
-    pairs([(k, d[k]) for k in ("tenant", "name", "retention_days", "phone_region", "records",
-                                "created_at")])
+    pairs(
+        [
+            (k, d[k])
+            for k in ("tenant", "name", "retention_days", "phone_region", "records", "created_at")
+        ]
+    )
     typer.echo("")
-    table([(f.name, f.cls, f.mask, "yes" if f.searchable else "", "yes" if f.tokenize else "")
-           for f in info.spec.fields], ["field", "class", "mask", "searchable", "tokenize"])
+    table(
+        [
+            (f.name, f.cls, f.mask, "yes" if f.searchable else "", "yes" if f.tokenize else "")
+            for f in info.spec.fields
+        ],
+        ["field", "class", "mask", "searchable", "tokenize"],
+    )
 
 
 @app.command("create")
@@ -40,24 +49,34 @@ def create(
 
     Example: strongroom tenant create acme-bank.yaml
     """
-    run(as_json, lambda: tenants.create(open_instance(), local_operator(), load_spec(spec)),
-        lambda info: _show(info, as_json))
+    run(
+        as_json,
+        lambda: tenants.create(open_instance(), local_operator(), load_spec(spec)),
+        lambda info: _show(info, as_json),
+    )
 
 
 @app.command("list")
 def list_(as_json: Json = False) -> None:
     """List tenants.  Example: strongroom tenant list --json"""
+
     def render(infos: list[TenantInfo]) -> None:
         if as_json:
             emit_json([i.to_dict() for i in infos])
         else:
-            table([(i.spec.tenant, i.spec.name, len(i.spec.fields), i.records) for i in infos],
-                  ["tenant", "name", "fields", "records"])
+            table(
+                [(i.spec.tenant, i.spec.name, len(i.spec.fields), i.records) for i in infos],
+                ["tenant", "name", "fields", "records"],
+            )
+
     run(as_json, lambda: tenants.list_all(open_instance(), local_operator()), render)
 
 
 @app.command("show")
 def show(tenant: Annotated[str, typer.Argument(help="Tenant id.")], as_json: Json = False) -> None:
     """Show a tenant's spec and record count.  Example: strongroom tenant show acme-bank"""
-    run(as_json, lambda: tenants.show(open_instance(), local_operator(), tenant),
-        lambda info: _show(info, as_json))
+    run(
+        as_json,
+        lambda: tenants.show(open_instance(), local_operator(), tenant),
+        lambda info: _show(info, as_json),
+    )

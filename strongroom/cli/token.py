@@ -13,8 +13,9 @@ from strongroom.cli.render import emit_json
 from strongroom.instance import open_instance
 from strongroom.vault import tokens
 
-app = typer.Typer(help="Card tokens: same length and last four, never a valid card.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Card tokens: same length and last four, never a valid card.", no_args_is_help=True
+)
 
 
 @app.command("tokenize")
@@ -28,8 +29,11 @@ def tokenize(
 
     Example: strongroom token tokenize --tenant acme-bank --class CREDIT_CARD 4111111111111111
     """
-    run(as_json, lambda: tokens.tokenize(open_instance(), local_operator(), tenant, cls, value),
-        lambda tok: emit_json({"tenant": tenant, "token": tok}) if as_json else typer.echo(tok))
+    run(
+        as_json,
+        lambda: tokens.tokenize(open_instance(), local_operator(), tenant, cls, value),
+        lambda tok: emit_json({"tenant": tenant, "token": tok}) if as_json else typer.echo(tok),
+    )
 
 
 @app.command("detokenize")
@@ -43,7 +47,12 @@ def detokenize(
 
     Example: strongroom token detokenize --tenant acme-bank 4929871365021111
     """
-    run(as_json,
+    run(
+        as_json,
         lambda: tokens.detokenize(open_instance(), local_operator(), tenant, token, purpose),
-        lambda card: emit_json({"tenant": tenant, "token": token, "value": card})
-        if as_json else typer.echo(card))
+        lambda card: (
+            emit_json({"tenant": tenant, "token": token, "value": card})
+            if as_json
+            else typer.echo(card)
+        ),
+    )

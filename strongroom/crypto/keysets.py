@@ -30,7 +30,7 @@ prf.register()
 
 DATA = "data"
 INDEX = "index"
-TOKEN = "token"
+TOKEN = "token"  # noqa: S105 (a purpose name, not a secret)
 PURPOSES = (DATA, INDEX, TOKEN)
 
 _TEMPLATES = {
@@ -55,9 +55,7 @@ class Keyset:
     @cached_property
     def _proto(self) -> tink_pb2.Keyset:
         ks = tink_pb2.Keyset()
-        ks.ParseFromString(
-            tink.proto_keyset_format.serialize(self.handle, secret_key_access.TOKEN)
-        )
+        ks.ParseFromString(tink.proto_keyset_format.serialize(self.handle, secret_key_access.TOKEN))
         return ks
 
     @property
@@ -90,12 +88,12 @@ class Keyset:
 
     def seal(self, plaintext: bytes, context: bytes) -> bytes:
         """Tenant-level AEAD (token vault entries, data keys); `context` is the binding."""
-        return self.aead.encrypt(plaintext, context)
+        return bytes(self.aead.encrypt(plaintext, context))
 
     def unseal(self, ciphertext: bytes, context: bytes) -> bytes:
         """Raises KeyUnavailable when the ciphertext was altered or bound elsewhere."""
         try:
-            return self.aead.decrypt(ciphertext, context)
+            return bytes(self.aead.decrypt(ciphertext, context))
         except tink.TinkError as exc:
             raise KeyUnavailable(
                 f"a {self.purpose}-keyset ciphertext does not open (altered or moved)"
@@ -106,7 +104,7 @@ class Keyset:
 
         The label separates uses of one keyset so one digest can never stand for another.
         """
-        return self._prf.compute(json.dumps(label).encode() + b"\x00" + value, size)
+        return bytes(self._prf.compute(json.dumps(label).encode() + b"\x00" + value, size))
 
 
 def new_keyset(purpose: str) -> Keyset:
@@ -132,9 +130,7 @@ def wrap_keyset(keyset: Keyset, provider: RootKeyProvider, tenant: str) -> bytes
     return provider.wrap(raw, _context(tenant, keyset.purpose))
 
 
-def unwrap_keyset(
-    blob: bytes, provider: RootKeyProvider, tenant: str, purpose: str
-) -> Keyset:
+def unwrap_keyset(blob: bytes, provider: RootKeyProvider, tenant: str, purpose: str) -> Keyset:
     """Raises KeyUnavailable when the blob does not open under the root key for this tenant."""
     raw = provider.unwrap(blob, _context(tenant, purpose))
     try:

@@ -11,13 +11,56 @@ from collections.abc import Iterator
 
 from stdnum import iban, luhn
 
-FIRST = ["Pat", "Sam", "Alex", "Maria", "Jun", "Aisha", "Tom", "Ines", "Ravi", "Olga", "Kofi",
-         "Lena", "Diego", "Mei", "Omar", "Sara", "Ivan", "Nora", "Luca", "Ana"]
-LAST = ["Smith", "Garcia", "Okafor", "Chen", "Kowalski", "Dubois", "Santos", "Reyes", "Nguyen",
-        "Muller", "Rossi", "Haddad", "Silva", "Novak", "Tanaka", "Jensen", "Ali", "Costa"]
+FIRST = [
+    "Pat",
+    "Sam",
+    "Alex",
+    "Maria",
+    "Jun",
+    "Aisha",
+    "Tom",
+    "Ines",
+    "Ravi",
+    "Olga",
+    "Kofi",
+    "Lena",
+    "Diego",
+    "Mei",
+    "Omar",
+    "Sara",
+    "Ivan",
+    "Nora",
+    "Luca",
+    "Ana",
+]
+LAST = [
+    "Smith",
+    "Garcia",
+    "Okafor",
+    "Chen",
+    "Kowalski",
+    "Dubois",
+    "Santos",
+    "Reyes",
+    "Nguyen",
+    "Muller",
+    "Rossi",
+    "Haddad",
+    "Silva",
+    "Novak",
+    "Tanaka",
+    "Jensen",
+    "Ali",
+    "Costa",
+]
 DOMAINS = ["example.org", "example.com", "example.net", "mail.example.co.uk"]
-NOTES = ["Called about a late delivery.", "Asked to update billing address.",
-         "Disputed a charge; refund promised.", "Prefers email contact.", "Card reported lost."]
+NOTES = [
+    "Called about a late delivery.",
+    "Asked to update billing address.",
+    "Disputed a charge; refund promised.",
+    "Prefers email contact.",
+    "Card reported lost.",
+]
 SPEC_YAML = """\
 tenant: {tenant}
 name: {name}

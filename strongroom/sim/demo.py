@@ -46,18 +46,24 @@ def tour(inst: Instance, who: Principal, say: Callable[[str], None]) -> None:
     masked = records.get(inst, who, TENANT, first)
     show(f"masked view of {first}: {json.dumps(masked.fields)}")
     card = records.reveal(inst, who, TENANT, first, "card_number", "demo: confirm refund card")
-    show(f"revealed card_number of {first} for a stated purpose: ends {card[-4:]} "
-         f"(full value returned to the caller, not printed here)")
+    show(
+        f"revealed card_number of {first} for a stated purpose: ends {card[-4:]} "
+        f"(full value returned to the caller, not printed here)"
+    )
     found = records.find(inst, who, TENANT, "email", rows[1]["email"].upper())
     show(f"find by email (typed in upper case) matched {[r.subject for r in found]}")
     token = tokens.tokenize(inst, who, TENANT, "CREDIT_CARD", card)
-    show(f"token for that card: {token} (same length, same last four, fails Luhn); "
-         f"stored token: {masked.tokens.get('card_number')}")
+    show(
+        f"token for that card: {token} (same length, same last four, fails Luhn); "
+        f"stored token: {masked.tokens.get('card_number')}"
+    )
     back = tokens.detokenize(inst, who, TENANT, token, "demo: settle chargeback")
     show(f"detokenize gives the card back: {back == card}")
     rot = keys.rotate(inst, who, TENANT, rewrap=True)
-    show(f"rotated keys: version {rot.old_version} -> {rot.new_version}, "
-         f"re-wrapped {rot.rewrapped_subject_keys} subject keys and {rot.rewrapped_tokens} tokens")
+    show(
+        f"rotated keys: version {rot.old_version} -> {rot.new_version}, "
+        f"re-wrapped {rot.rewrapped_subject_keys} subject keys and {rot.rewrapped_tokens} tokens"
+    )
     again = records.reveal(inst, who, TENANT, first, "card_number", "demo: check after rotation")
     show(f"after rotation the card still reveals: {again == card}")
     victim = rows[2]["id"]

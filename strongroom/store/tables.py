@@ -88,8 +88,9 @@ erasures = Table(
 audit_entries = Table(
     "audit_entries",
     data,
-    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
-           autoincrement=False),
+    Column(
+        "seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False
+    ),
     Column("ts", String(40), nullable=False),
     Column("principal", String(128), nullable=False),
     Column("tenant_id", String(64), nullable=True),

@@ -33,8 +33,12 @@ def _record(file: str, line: int, raw: object) -> RawRecord:
         raise BadInput("every record needs an id", file=file, line=line, field="id")
     subject = raw["id"]
     if not isinstance(subject, str) or not SUBJECT_ID.match(subject):
-        raise BadInput("an id is 1-128 of A-Z a-z 0-9 . _ : - (starting alphanumeric)",
-                       file=file, line=line, field="id")
+        raise BadInput(
+            "an id is 1-128 of A-Z a-z 0-9 . _ : - (starting alphanumeric)",
+            file=file,
+            line=line,
+            field="id",
+        )
     values: dict[str, str] = {}
     for key, value in raw.items():
         if key == "id" or value is None or value == "":
@@ -42,8 +46,9 @@ def _record(file: str, line: int, raw: object) -> RawRecord:
         if not isinstance(key, str):
             raise BadInput("field names must be text", file=file, line=line)
         if not isinstance(value, str):
-            raise BadInput(f"expected text, got {type(value).__name__}", file=file, line=line,
-                           field=key)
+            raise BadInput(
+                f"expected text, got {type(value).__name__}", file=file, line=line, field=key
+            )
         values[key] = value
     return RawRecord(line, subject, values)
 
@@ -56,8 +61,9 @@ def parse_jsonl(text: str, file: str) -> list[RawRecord]:
         try:
             raw = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise BadInput(f"not valid JSON ({exc.msg} at column {exc.colno})", file=file,
-                           line=n) from exc
+            raise BadInput(
+                f"not valid JSON ({exc.msg} at column {exc.colno})", file=file, line=n
+            ) from exc
         out.append(_record(file, n, raw))
     return out
 
@@ -81,8 +87,9 @@ def parse_csv(text: str, file: str) -> list[RawRecord]:
             if not any(cell.strip() for cell in row):
                 continue
             if len(row) != len(header):
-                raise BadInput(f"expected {len(header)} columns, found {len(row)}", file=file,
-                               line=n)
+                raise BadInput(
+                    f"expected {len(header)} columns, found {len(row)}", file=file, line=n
+                )
             out.append(_record(file, n, dict(zip(header, row, strict=True))))
     except csv.Error as exc:
         raise BadInput(f"not valid CSV: {exc}", file=file, line=reader.line_num) from exc
@@ -106,7 +113,11 @@ def read_records(path: Path) -> list[RawRecord]:
     seen: dict[str, int] = {}
     for rec in records:
         if rec.subject in seen:
-            raise BadInput(f"id '{rec.subject}' already appears on line {seen[rec.subject]}",
-                           file=file, line=rec.line, field="id")
+            raise BadInput(
+                f"id '{rec.subject}' already appears on line {seen[rec.subject]}",
+                file=file,
+                line=rec.line,
+                field="id",
+            )
         seen[rec.subject] = rec.line
     return records

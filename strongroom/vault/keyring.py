@@ -12,7 +12,15 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Connection, insert, select, update
 
-from strongroom.crypto import DATA, PURPOSES, DataKey, Keyset, new_keyset, unwrap_keyset, wrap_keyset
+from strongroom.crypto import (
+    DATA,
+    PURPOSES,
+    DataKey,
+    Keyset,
+    new_keyset,
+    unwrap_keyset,
+    wrap_keyset,
+)
 from strongroom.errors import Erased, KeyUnavailable
 from strongroom.instance import Instance
 from strongroom.store.tables import subject_keys, tenant_keysets
@@ -24,8 +32,11 @@ def create_keysets(inst: Instance, conn: Connection, tenant: str) -> None:
         ks = new_keyset(purpose)
         conn.execute(
             insert(tenant_keysets).values(
-                tenant_id=tenant, purpose=purpose, wrapped=wrap_keyset(ks, inst.provider, tenant),
-                provider=inst.provider.name, updated_at=now,
+                tenant_id=tenant,
+                purpose=purpose,
+                wrapped=wrap_keyset(ks, inst.provider, tenant),
+                provider=inst.provider.name,
+                updated_at=now,
             )
         )
         inst.keysets[(tenant, purpose)] = ks
@@ -35,8 +46,11 @@ def store_keyset(inst: Instance, conn: Connection, tenant: str, ks: Keyset) -> N
     conn.execute(
         update(tenant_keysets)
         .where(tenant_keysets.c.tenant_id == tenant, tenant_keysets.c.purpose == ks.purpose)
-        .values(wrapped=wrap_keyset(ks, inst.provider, tenant), provider=inst.provider.name,
-                updated_at=datetime.now(UTC))
+        .values(
+            wrapped=wrap_keyset(ks, inst.provider, tenant),
+            provider=inst.provider.name,
+            updated_at=datetime.now(UTC),
+        )
     )
     inst.keysets[(tenant, ks.purpose)] = ks
 
@@ -83,7 +97,9 @@ def data_key(inst: Instance, conn: Connection, tenant: str, subject: str) -> Dat
     """Raises Erased when the key is gone: a stored subject without a key has been shredded."""
     key = data_keys(inst, conn, tenant, [subject]).get(subject)
     if key is None:
-        raise Erased(f"subject '{subject}' of tenant '{tenant}' has no data key: erased or never stored")
+        raise Erased(
+            f"subject '{subject}' of tenant '{tenant}' has no data key: erased or never stored"
+        )
     return key
 
 
@@ -98,10 +114,14 @@ def add_data_keys(
         conn.execute(
             insert(subject_keys),
             [
-                {"tenant_id": tenant, "subject_id": s, "wrapped": k.wrap(ks, tenant, s),
-                 "key_version": ks.primary_version, "created_at": now}
+                {
+                    "tenant_id": tenant,
+                    "subject_id": s,
+                    "wrapped": k.wrap(ks, tenant, s),
+                    "key_version": ks.primary_version,
+                    "created_at": now,
+                }
                 for s, k in keys.items()
             ],
         )
     return keys
-

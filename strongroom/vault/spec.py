@@ -120,29 +120,40 @@ def _field(r: _Reader, name: str, key: Node, node: Node) -> FieldSpec:
     items = r.mapping(node, where)
     for k, (knode, _) in items.items():
         if k not in _FIELD_KEYS:
-            raise r.fail(knode, f"{where}.{k}", f"unknown key; expected one of {sorted(_FIELD_KEYS)}")
+            raise r.fail(
+                knode, f"{where}.{k}", f"unknown key; expected one of {sorted(_FIELD_KEYS)}"
+            )
     if "class" not in items:
         raise r.fail(node, f"{where}.class", "every field needs a class")
     cnode = items["class"][1]
     cls = r.string(cnode, f"{where}.class")
     if cls not in CLASSES:
-        raise r.fail(cnode, f"{where}.class", f"unknown class '{cls}'; expected one of {sorted(CLASSES)}")
+        raise r.fail(
+            cnode, f"{where}.class", f"unknown class '{cls}'; expected one of {sorted(CLASSES)}"
+        )
     dc = CLASSES[cls]
     mask = dc.default_mask
     if "mask" in items:
         mnode = items["mask"][1]
         mask = r.string(mnode, f"{where}.mask")
         if mask not in MASKS:
-            raise r.fail(mnode, f"{where}.mask", f"unknown mask '{mask}'; expected one of {list(MASKS)}")
+            raise r.fail(
+                mnode, f"{where}.mask", f"unknown mask '{mask}'; expected one of {list(MASKS)}"
+            )
     searchable = "searchable" in items and r.boolean(items["searchable"][1], f"{where}.searchable")
     if searchable and not dc.searchable:
-        raise r.fail(items["searchable"][1], f"{where}.searchable", f"a {cls} field cannot be searchable")
+        raise r.fail(
+            items["searchable"][1], f"{where}.searchable", f"a {cls} field cannot be searchable"
+        )
     tokenize = "tokenize" in items and r.boolean(items["tokenize"][1], f"{where}.tokenize")
     if tokenize and not dc.tokenizable:
-        raise r.fail(items["tokenize"][1], f"{where}.tokenize", "only CREDIT_CARD fields are tokenized")
+        raise r.fail(
+            items["tokenize"][1], f"{where}.tokenize", "only CREDIT_CARD fields are tokenized"
+        )
     retention = (
         r.days(items["retention_days"][1], f"{where}.retention_days")
-        if "retention_days" in items else None
+        if "retention_days" in items
+        else None
     )
     return FieldSpec(name, cls, mask, searchable, tokenize, retention)
 
@@ -154,8 +165,11 @@ def parse_spec(text: str, file: str = "<spec>") -> TenantSpec:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise BadInput(f"not valid YAML: {getattr(exc, 'problem', exc)}", file=file,
-                       line=mark.line + 1 if mark else None) from exc
+        raise BadInput(
+            f"not valid YAML: {getattr(exc, 'problem', exc)}",
+            file=file,
+            line=mark.line + 1 if mark else None,
+        ) from exc
     if root is None:
         raise BadInput("the spec is empty", file=file)
     top = r.mapping(root, "")
@@ -168,7 +182,11 @@ def parse_spec(text: str, file: str = "<spec>") -> TenantSpec:
     tnode = top["tenant"][1]
     tenant = r.string(tnode, "tenant")
     if not TENANT_ID.match(tenant):
-        raise r.fail(tnode, "tenant", "a tenant id is 2-63 of a-z, 0-9 and '-', starting with a letter or digit")
+        raise r.fail(
+            tnode,
+            "tenant",
+            "a tenant id is 2-63 of a-z, 0-9 and '-', starting with a letter or digit",
+        )
     region = "US"
     if "phone_region" in top:
         pnode = top["phone_region"][1]
@@ -176,7 +194,9 @@ def parse_spec(text: str, file: str = "<spec>") -> TenantSpec:
         if region not in phonenumbers.SUPPORTED_REGIONS:
             raise r.fail(pnode, "phone_region", f"unknown region '{region}' (ISO 3166 alpha-2)")
     fnode = top["fields"][1]
-    fields = tuple(_field(r, name, key, node) for name, (key, node) in r.mapping(fnode, "fields").items())
+    fields = tuple(
+        _field(r, name, key, node) for name, (key, node) in r.mapping(fnode, "fields").items()
+    )
     if not fields:
         raise r.fail(fnode, "fields", "a tenant needs at least one field")
     return TenantSpec(

@@ -31,8 +31,14 @@ class TenantInfo:
             "created_at": self.created_at.isoformat(),
             "records": self.records,
             "fields": [
-                {"name": f.name, "class": f.cls, "mask": f.mask, "searchable": f.searchable,
-                 "tokenize": f.tokenize, "retention_days": f.retention_days}
+                {
+                    "name": f.name,
+                    "class": f.cls,
+                    "mask": f.mask,
+                    "searchable": f.searchable,
+                    "tokenize": f.tokenize,
+                    "retention_days": f.retention_days,
+                }
                 for f in self.spec.fields
             ],
         }
@@ -54,9 +60,15 @@ def create(inst: Instance, principal: Principal, spec: TenantSpec) -> TenantInfo
         now = datetime.now(UTC)
         with transaction(inst.keys) as kconn:
             keyring.create_keysets(inst, kconn, spec.tenant)
-        p.conn.execute(insert(tenants).values(
-            id=spec.tenant, name=spec.name, spec=spec.to_json(),
-            retention_days=spec.retention_days, created_at=now))
+        p.conn.execute(
+            insert(tenants).values(
+                id=spec.tenant,
+                name=spec.name,
+                spec=spec.to_json(),
+                retention_days=spec.retention_days,
+                created_at=now,
+            )
+        )
         return TenantInfo(spec, now, 0)
 
 

@@ -9,9 +9,9 @@ erasing the last subject that held a card shreds the card's entry too.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 from sqlalchemy import Connection, delete, insert, select
-from datetime import UTC, datetime
 
 from strongroom.access import Principal, Resource, gate
 from strongroom.audit import RequestContext
@@ -54,7 +54,9 @@ def issue_token(inst: Instance, kconn: Connection, tenant: str, card: str) -> st
         if taken is None:
             kconn.execute(
                 insert(token_vault).values(
-                    tenant_id=tenant, token=token, fingerprint=fingerprint,
+                    tenant_id=tenant,
+                    token=token,
+                    fingerprint=fingerprint,
                     sealed=dks.seal(card.encode(), entry_binding(tenant, token)),
                     created_at=datetime.now(UTC),
                 )
@@ -102,8 +104,11 @@ def release(kconn: Connection, tenant: str, subject: str) -> int:
             )
         ).scalars()
     )
-    kconn.execute(delete(token_refs).where(
-        token_refs.c.tenant_id == tenant, token_refs.c.subject_id == subject))
+    kconn.execute(
+        delete(token_refs).where(
+            token_refs.c.tenant_id == tenant, token_refs.c.subject_id == subject
+        )
+    )
     shredded = 0
     for token in held:
         others = kconn.execute(
@@ -112,21 +117,29 @@ def release(kconn: Connection, tenant: str, subject: str) -> int:
             )
         ).first()
         if others is None:
-            kconn.execute(delete(token_vault).where(
-                token_vault.c.tenant_id == tenant, token_vault.c.token == token))
+            kconn.execute(
+                delete(token_vault).where(
+                    token_vault.c.tenant_id == tenant, token_vault.c.token == token
+                )
+            )
             shredded += 1
     return shredded
 
 
 def tokenize(
-    inst: Instance, principal: Principal, tenant: str, cls: str, value: str,
+    inst: Instance,
+    principal: Principal,
+    tenant: str,
+    cls: str,
+    value: str,
     context: RequestContext | None = None,
 ) -> str:
     """Raises BadInput for a class other than CREDIT_CARD or an invalid card, NotFound."""
     if cls != "CREDIT_CARD":
         raise BadInput(f"only CREDIT_CARD values are tokenized, not {cls}", field="class")
-    with gate(inst.data, principal, "token.tokenize", Resource(tenant, fields=(cls,)),
-              context=context) as p:
+    with gate(
+        inst.data, principal, "token.tokenize", Resource(tenant, fields=(cls,)), context=context
+    ) as p:
         require_tenant(p.conn, tenant)
         try:
             card = card_digits(value)
@@ -137,15 +150,26 @@ def tokenize(
 
 
 def detokenize(
-    inst: Instance, principal: Principal, tenant: str, token: str, purpose: str | None = None,
+    inst: Instance,
+    principal: Principal,
+    tenant: str,
+    token: str,
+    purpose: str | None = None,
     context: RequestContext | None = None,
 ) -> str:
     """Raises BadInput for something that is not token-shaped, NotFound for an unknown token."""
-    with gate(inst.data, principal, "token.detokenize", Resource(tenant, fields=("CREDIT_CARD",)),
-              purpose, context) as p:
+    with gate(
+        inst.data,
+        principal,
+        "token.detokenize",
+        Resource(tenant, fields=("CREDIT_CARD",)),
+        purpose,
+        context,
+    ) as p:
         require_tenant(p.conn, tenant)
         if not is_token_shaped(token):
-            raise BadInput("not a token: tokens are 12-19 digits that fail the Luhn check",
-                           field="token")
+            raise BadInput(
+                "not a token: tokens are 12-19 digits that fail the Luhn check", field="token"
+            )
         with transaction(inst.keys) as kconn:
             return reveal_token(inst, kconn, tenant, token)

@@ -15,14 +15,16 @@ from strongroom.store.engine import open_engine, transaction
 from strongroom.store.tables import data, keys
 
 PACKAGE = Path(strongroom.__file__).parent
-OPENERS = {"decrypt", "unseal", "unwrap", "unwrap_keyset", "reveal_token", "data_key",
-           "data_keys"}
+OPENERS = {"decrypt", "unseal", "unwrap", "unwrap_keyset", "reveal_token", "data_key", "data_keys"}
 PRIMITIVE_MODULES = ("tink", "cryptography.hazmat.primitives.ciphers", "pkcs11")
 
 
 def _modules() -> list[tuple[Path, ast.Module]]:
-    return [(p, ast.parse(p.read_text(), str(p))) for p in PACKAGE.rglob("*.py")
-            if "migrations" not in p.parts]
+    return [
+        (p, ast.parse(p.read_text(), str(p)))
+        for p in PACKAGE.rglob("*.py")
+        if "migrations" not in p.parts
+    ]
 
 
 def _inside(path: Path, *packages: str) -> bool:
@@ -67,8 +69,21 @@ def test_only_crypto_imports_cipher_libraries() -> None:
     assert offenders == []
 
 
-LAYERS = {"crypto": 0, "store": 0, "config": 0, "errors": 0, "instance": 0, "audit": 1,
-          "access": 2, "vault": 2, "detect": 2, "dlp": 2, "sim": 2, "cli": 3, "api": 3}
+LAYERS = {
+    "crypto": 0,
+    "store": 0,
+    "config": 0,
+    "errors": 0,
+    "instance": 0,
+    "audit": 1,
+    "access": 2,
+    "vault": 2,
+    "detect": 2,
+    "dlp": 2,
+    "sim": 2,
+    "cli": 3,
+    "api": 3,
+}
 
 
 def test_imports_point_down_only() -> None:
@@ -79,7 +94,11 @@ def test_imports_point_down_only() -> None:
         if own not in LAYERS:
             continue
         for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("strongroom."):
+            if (
+                isinstance(node, ast.ImportFrom)
+                and node.module
+                and node.module.startswith("strongroom.")
+            ):
                 target = node.module.split(".")[1]
                 if target in LAYERS and LAYERS[target] > LAYERS[own]:
                     offenders.append(f"{'/'.join(rel)} imports {node.module}")

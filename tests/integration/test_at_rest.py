@@ -25,14 +25,22 @@ SECRET_FIELDS = ("card_number", "email", "iban")
 
 def _load(setup: Setup, n: int = 1000) -> list[dict[str, str]]:
     rows = list(customers(n, seed=21))
-    batch = [RawRecord(i, r["id"], {k: v for k, v in r.items() if k != "id"})
-             for i, r in enumerate(rows, start=1)]
+    batch = [
+        RawRecord(i, r["id"], {k: v for k, v in r.items() if k != "id"})
+        for i, r in enumerate(rows, start=1)
+    ]
     vault_records.put(setup.instance, setup.operator, "acme-bank", batch)
     # Exercise every path that handles values once more before looking at the files.
     for r in rows[:50]:
         vault_records.get(setup.instance, setup.operator, "acme-bank", r["id"])
-        vault_records.reveal(setup.instance, setup.operator, "acme-bank", r["id"], "card_number",
-                             "test: at-rest scan")
+        vault_records.reveal(
+            setup.instance,
+            setup.operator,
+            "acme-bank",
+            r["id"],
+            "card_number",
+            "test: at-rest scan",
+        )
     vault_records.find(setup.instance, setup.operator, "acme-bank", "email", rows[7]["email"])
     return rows
 
@@ -73,8 +81,11 @@ def test_no_value_in_clear_in_pg_dump(setup: Setup, acme: TenantSpec) -> None:
     assert setup.pg is not None
     needles = _needles(rows)
     for db in setup.pg:
-        dump = subprocess.run(["pg_dump", "-h", "127.0.0.1", "-U", "postgres", "--data-only", db],
-                              check=True, capture_output=True).stdout
+        dump = subprocess.run(
+            ["pg_dump", "-h", "127.0.0.1", "-U", "postgres", "--data-only", db],
+            check=True,
+            capture_output=True,
+        ).stdout
         assert len(dump) > 10_000
         assert _scan(dump, needles) == [], f"plaintext found in pg_dump of {db}"
 
@@ -84,8 +95,10 @@ def test_backup_taken_before_erasure_cannot_be_read_after(
     setup: Setup, acme: TenantSpec, tmp_path: Path
 ) -> None:
     rows = list(customers(5, seed=31))
-    batch = [RawRecord(i, r["id"], {k: v for k, v in r.items() if k != "id"})
-             for i, r in enumerate(rows, start=1)]
+    batch = [
+        RawRecord(i, r["id"], {k: v for k, v in r.items() if k != "id"})
+        for i, r in enumerate(rows, start=1)
+    ]
     vault_records.put(setup.instance, setup.operator, "acme-bank", batch)
     victim = rows[0]["id"]
     # A consistent copy of the data store, as a nightly backup would take it.
@@ -102,10 +115,20 @@ def test_backup_taken_before_erasure_cannot_be_read_after(
     restored = open_instance(setup.home)
     try:
         with pytest.raises(Erased):
-            vault_records.reveal(restored, setup.operator, "acme-bank", victim, "card_number",
-                                 "test: read the erased subject from a backup")
+            vault_records.reveal(
+                restored,
+                setup.operator,
+                "acme-bank",
+                victim,
+                "card_number",
+                "test: read the erased subject from a backup",
+            )
         # The others in the same backup still read: the erasure was that subject's alone.
-        assert vault_records.reveal(restored, setup.operator, "acme-bank", rows[1]["id"],
-                                    "email", "test: backup intact") == rows[1]["email"]
+        assert (
+            vault_records.reveal(
+                restored, setup.operator, "acme-bank", rows[1]["id"], "email", "test: backup intact"
+            )
+            == rows[1]["email"]
+        )
     finally:
         restored.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 from stdnum import luhn
 
 from strongroom.sim.customers import SPEC_YAML, customers
+from tests.conftest import SOFTHSM_MODULES, _missing
 
 EXE = str(Path(sys.executable).with_name("strongroom"))
 
@@ -24,8 +26,9 @@ class Cli:
         self.home = home
 
     def __call__(self, *args: str, code: int = 0) -> subprocess.CompletedProcess[str]:
-        proc = subprocess.run([EXE, *args], env=self.env, capture_output=True, text=True,
-                              timeout=120)
+        proc = subprocess.run(
+            [EXE, *args], check=False, env=self.env, capture_output=True, text=True, timeout=120
+        )
         assert proc.returncode == code, (args, proc.returncode, proc.stdout, proc.stderr)
         return proc
 
@@ -55,7 +58,10 @@ def test_put_get_reveal_find_token_rotate_erase(cli: Cli, tmp_path: Path) -> Non
     data = tmp_path / "customers.jsonl"
     data.write_text("".join(json.dumps(r) + "\n" for r in rows))
     assert cli.json("record", "put", "--tenant", "acme-bank", str(data)) == {
-        "tenant": "acme-bank", "created": 40, "updated": 0}
+        "tenant": "acme-bank",
+        "created": 40,
+        "updated": 0,
+    }
     r = rows[5]
     got = cli.json("record", "get", "--tenant", "acme-bank", r["id"])
     assert isinstance(got, dict)
@@ -63,20 +69,33 @@ def test_put_get_reveal_find_token_rotate_erase(cli: Cli, tmp_path: Path) -> Non
     assert r["email"] not in json.dumps(got)
     human = cli("record", "get", "--tenant", "acme-bank", r["id"]).stdout
     assert r["card_number"] not in human and r["email"] not in human
-    shown = cli("record", "reveal", "--tenant", "acme-bank", r["id"], "card_number",
-                "--purpose", "refund on T-100").stdout.strip()
+    shown = cli(
+        "record",
+        "reveal",
+        "--tenant",
+        "acme-bank",
+        r["id"],
+        "card_number",
+        "--purpose",
+        "refund on T-100",
+    ).stdout.strip()
     assert shown == r["card_number"]
     found = cli.json("record", "find", "--tenant", "acme-bank", f"email={r['email'].upper()}")
     assert [f["id"] for f in found] == [r["id"]]  # type: ignore[union-attr, index]
-    token = cli("token", "tokenize", "--tenant", "acme-bank", "--class", "CREDIT_CARD",
-                r["card_number"]).stdout.strip()
+    token = cli(
+        "token", "tokenize", "--tenant", "acme-bank", "--class", "CREDIT_CARD", r["card_number"]
+    ).stdout.strip()
     assert token == got["tokens"]["card_number"] and not luhn.is_valid(token)
-    assert cli("token", "detokenize", "--tenant", "acme-bank", token).stdout.strip() == r["card_number"]
+    assert (
+        cli("token", "detokenize", "--tenant", "acme-bank", token).stdout.strip()
+        == r["card_number"]
+    )
     rot = cli.json("keys", "rotate", "--tenant", "acme-bank", "--rewrap")
     assert rot["new_version"] == 2 and rot["rewrapped_subject_keys"] == 40  # type: ignore[index]
     cli("record", "erase", "--tenant", "acme-bank", r["id"])
-    err = cli("record", "reveal", "--tenant", "acme-bank", r["id"], "email", "--purpose", "after",
-              code=1).stderr
+    err = cli(
+        "record", "reveal", "--tenant", "acme-bank", r["id"], "email", "--purpose", "after", code=1
+    ).stderr
     assert "erased" in err
     listed = cli.json("tenant", "list")
     assert listed[0]["records"] == 39  # type: ignore[index]
@@ -87,8 +106,11 @@ def test_bad_line_in_csv_exits_2_naming_file_line_and_field(cli: Cli, tmp_path: 
     rows[6]["email"] = "not-an-email"
     path = tmp_path / "batch.csv"
     header = list(rows[0])
-    path.write_text(",".join(header) + "\n" + "".join(
-        ",".join(f'"{r[h]}"' for h in header) + "\n" for r in rows))
+    path.write_text(
+        ",".join(header)
+        + "\n"
+        + "".join(",".join(f'"{r[h]}"' for h in header) + "\n" for r in rows)
+    )
     proc = cli("record", "put", "--tenant", "acme-bank", str(path), "--json", code=2)
     err = json.loads(proc.stderr)
     assert (err["file"], err["line"], err["field"]) == (str(path), 8, "email")
@@ -99,9 +121,22 @@ def test_bad_line_in_csv_exits_2_naming_file_line_and_field(cli: Cli, tmp_path: 
 @pytest.mark.parametrize(
     ("spec", "line", "field"),
     [
-        ("tenant: acme\nname: A\nretention_days: 30\nfields:\n  a: {class: NOPE}\n", 5, "fields.a.class"),
-        ("tenant: acme\nname: A\nretention_days: thirty\nfields:\n  a: {class: PERSON}\n", 3, "retention_days"),
-        ("tenant: acme\nname: A\nretention_days: 30\nfields:\n  e: {class: EMAIL_ADDRESS, searchabel: true}\n", 5, "fields.e.searchabel"),
+        (
+            "tenant: acme\nname: A\nretention_days: 30\nfields:\n  a: {class: NOPE}\n",
+            5,
+            "fields.a.class",
+        ),
+        (
+            "tenant: acme\nname: A\nretention_days: thirty\nfields:\n  a: {class: PERSON}\n",
+            3,
+            "retention_days",
+        ),
+        (
+            "tenant: acme\nname: A\nretention_days: 30\nfields:\n"
+            "  e: {class: EMAIL_ADDRESS, searchabel: true}\n",
+            5,
+            "fields.e.searchabel",
+        ),
     ],
 )
 def test_bad_spec_exits_2_naming_file_line_and_field(
@@ -131,9 +166,19 @@ def test_uninitialised_home_says_what_to_do(tmp_path: Path) -> None:
 
 
 def test_every_command_has_help_with_an_example() -> None:
-    for cmd in (["init"], ["demo"], ["tenant", "create"], ["record", "put"], ["record", "reveal"],
-                ["record", "find"], ["token", "tokenize"], ["keys", "rotate"]):
-        out = subprocess.run([EXE, *cmd, "--help"], capture_output=True, text=True).stdout
+    for cmd in (
+        ["init"],
+        ["demo"],
+        ["tenant", "create"],
+        ["record", "put"],
+        ["record", "reveal"],
+        ["record", "find"],
+        ["token", "tokenize"],
+        ["keys", "rotate"],
+    ):
+        out = subprocess.run(
+            [EXE, *cmd, "--help"], check=False, capture_output=True, text=True
+        ).stdout
         assert "Example" in out, cmd
 
 
@@ -147,10 +192,6 @@ def test_demo_runs_every_step_and_prints_no_secret(tmp_path: Path) -> None:
 
 
 def test_init_with_hsm_keeps_the_root_key_in_the_token(tmp_path: Path) -> None:
-    import shutil
-
-    from tests.conftest import SOFTHSM_MODULES, _missing
-
     util = shutil.which("softhsm2-util")
     module = next((m for m in SOFTHSM_MODULES if Path(m).exists()), None)
     if util is None or module is None:
@@ -160,10 +201,26 @@ def test_init_with_hsm_keeps_the_root_key_in_the_token(tmp_path: Path) -> None:
     conf = tmp_path / "softhsm2.conf"
     conf.write_text(f"directories.tokendir = {tmp_path / 'tokens'}\nobjectstore.backend = file\n")
     env = {"SOFTHSM2_CONF": str(conf), "SR_PIN": "1234"}
-    subprocess.run([util, "--init-token", "--free", "--label", "cli-token", "--pin", "1234",
-                    "--so-pin", "5678"], env={**os.environ, **env}, check=True, capture_output=True)
+    subprocess.run(
+        [
+            util,
+            "--init-token",
+            "--free",
+            "--label",
+            "cli-token",
+            "--pin",
+            "1234",
+            "--so-pin",
+            "5678",
+        ],
+        env={**os.environ, **env},
+        check=True,
+        capture_output=True,
+    )
     cli = Cli(tmp_path / "home", env)
-    out = cli.json("init", "--hsm-module", module, "--hsm-token", "cli-token", "--hsm-pin-env", "SR_PIN")
+    out = cli.json(
+        "init", "--hsm-module", module, "--hsm-token", "cli-token", "--hsm-pin-env", "SR_PIN"
+    )
     assert out["provider"] == "pkcs11"  # type: ignore[index]
     assert not (cli.home / "root.key").exists()
     (tmp_path / "acme.yaml").write_text(SPEC_YAML.format(tenant="acme-bank", name="Acme"))

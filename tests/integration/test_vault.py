@@ -22,15 +22,18 @@ from strongroom.errors import (
 from strongroom.sim.customers import customers
 from strongroom.store.engine import transaction
 from strongroom.store.tables import audit_entries, records, subject_keys
-from strongroom.vault import keys, records as vault_records, tenants, tokens
+from strongroom.vault import keys, tenants, tokens
+from strongroom.vault import records as vault_records
 from strongroom.vault.intake import RawRecord, read_records
 from strongroom.vault.spec import TenantSpec
 from tests.conftest import Setup, demo_spec
 
 
 def _raw(rows: list[dict[str, str]]) -> list[RawRecord]:
-    return [RawRecord(i + 1, r["id"], {k: v for k, v in r.items() if k != "id"})
-            for i, r in enumerate(rows)]
+    return [
+        RawRecord(i + 1, r["id"], {k: v for k, v in r.items() if k != "id"})
+        for i, r in enumerate(rows)
+    ]
 
 
 def _put(setup: Setup, rows: list[dict[str, str]], tenant: str = "acme-bank") -> None:
@@ -39,8 +42,12 @@ def _put(setup: Setup, rows: list[dict[str, str]], tenant: str = "acme-bank") ->
 
 def _entries(setup: Setup) -> list[dict[str, object]]:
     with transaction(setup.instance.data) as conn:
-        return [json.loads(b) for b in conn.execute(
-            select(audit_entries.c.body).order_by(audit_entries.c.seq)).scalars()]
+        return [
+            json.loads(b)
+            for b in conn.execute(
+                select(audit_entries.c.body).order_by(audit_entries.c.seq)
+            ).scalars()
+        ]
 
 
 def test_thousand_records_masked_revealed_and_found(setup: Setup, acme: TenantSpec) -> None:
@@ -54,13 +61,28 @@ def test_thousand_records_masked_revealed_and_found(setup: Setup, acme: TenantSp
     assert got.fields["email"] != target["email"] and "@" in got.fields["email"]
     assert target["email"] not in json.dumps(got.to_dict())
     assert got.fields["notes"] == "[withheld]"
-    assert vault_records.reveal(setup.instance, setup.operator, "acme-bank", target["id"],
-                                "card_number", "refund on ticket T-1") == card
-    found = vault_records.find(setup.instance, setup.operator, "acme-bank", "email",
-                               f"  {target['email'].upper()} ")
+    assert (
+        vault_records.reveal(
+            setup.instance,
+            setup.operator,
+            "acme-bank",
+            target["id"],
+            "card_number",
+            "refund on ticket T-1",
+        )
+        == card
+    )
+    found = vault_records.find(
+        setup.instance, setup.operator, "acme-bank", "email", f"  {target['email'].upper()} "
+    )
     assert [r.subject for r in found] == [target["id"]]
-    by_phone = vault_records.find(setup.instance, setup.operator, "acme-bank", "phone",
-                                  target["phone"].replace(" ", "").replace("+44", "0"))
+    by_phone = vault_records.find(
+        setup.instance,
+        setup.operator,
+        "acme-bank",
+        "phone",
+        target["phone"].replace(" ", "").replace("+44", "0"),
+    )
     assert [r.subject for r in by_phone] == [target["id"]]
 
 
@@ -71,11 +93,16 @@ def test_every_operation_leaves_one_hash_linked_entry(setup: Setup, acme: Tenant
     with pytest.raises(NotFound):
         vault_records.get(setup.instance, setup.operator, "acme-bank", "nobody")
     with pytest.raises(Denied):
-        vault_records.reveal(setup.instance, setup.operator, "acme-bank", rows[0]["id"], "email", "")
+        vault_records.reveal(
+            setup.instance, setup.operator, "acme-bank", rows[0]["id"], "email", ""
+        )
     entries = _entries(setup)
     actions = [(e["action"], e["outcome"]["decision"]) for e in entries]  # type: ignore[index]
     assert actions == [("tenant.create", "allowed")] + [("record.put", "allowed")] * 3 + [
-        ("record.get", "allowed"), ("record.get", "failed"), ("record.reveal", "denied")]
+        ("record.get", "allowed"),
+        ("record.get", "failed"),
+        ("record.reveal", "denied"),
+    ]
     with transaction(setup.instance.data) as conn:
         rows_ = conn.execute(select(audit_entries).order_by(audit_entries.c.seq)).all()
     prev = GENESIS
@@ -95,14 +122,17 @@ def _break_ledger(setup: Setup) -> None:
         if conn.dialect.name == "sqlite":
             conn.exec_driver_sql(
                 "CREATE TRIGGER no_ledger BEFORE INSERT ON audit_entries "
-                "BEGIN SELECT RAISE(ABORT, 'ledger refused'); END")
+                "BEGIN SELECT RAISE(ABORT, 'ledger refused'); END"
+            )
         else:
             conn.exec_driver_sql(
                 "CREATE FUNCTION no_ledger() RETURNS trigger LANGUAGE plpgsql AS "
-                "$$ BEGIN RAISE EXCEPTION 'ledger refused'; END $$")
+                "$$ BEGIN RAISE EXCEPTION 'ledger refused'; END $$"
+            )
             conn.exec_driver_sql(
                 "CREATE TRIGGER no_ledger BEFORE INSERT ON audit_entries "
-                "FOR EACH ROW EXECUTE FUNCTION no_ledger()")
+                "FOR EACH ROW EXECUTE FUNCTION no_ledger()"
+            )
 
 
 def test_failed_ledger_write_fails_the_reveal_and_returns_nothing(
@@ -114,8 +144,14 @@ def test_failed_ledger_write_fails_the_reveal_and_returns_nothing(
     _break_ledger(setup)
     result = None
     with pytest.raises((StoreUnavailable, Conflict)):
-        result = vault_records.reveal(setup.instance, setup.operator, "acme-bank",
-                                      rows[0]["id"], "card_number", "test purpose")
+        result = vault_records.reveal(
+            setup.instance,
+            setup.operator,
+            "acme-bank",
+            rows[0]["id"],
+            "card_number",
+            "test purpose",
+        )
     assert result is None
     with pytest.raises((StoreUnavailable, Conflict)):
         _put(setup, list(customers(2, seed=99, prefix="new")))
@@ -128,13 +164,17 @@ def tenants_count(setup: Setup) -> int:
         return len(conn.execute(select(records.c.subject_id)).all())
 
 
-def test_batch_with_one_bad_line_stores_nothing(setup: Setup, acme: TenantSpec, tmp_path: Path) -> None:
+def test_batch_with_one_bad_line_stores_nothing(
+    setup: Setup, acme: TenantSpec, tmp_path: Path
+) -> None:
     rows = list(customers(50, seed=1))
     rows[36]["card_number"] = "4111111111111112"  # fails Luhn
     path = tmp_path / "batch.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     with pytest.raises(BadInput) as err:
-        vault_records.put(setup.instance, setup.operator, "acme-bank", read_records(path), str(path))
+        vault_records.put(
+            setup.instance, setup.operator, "acme-bank", read_records(path), str(path)
+        )
     assert err.value.location.line == 37
     assert err.value.location.field == "card_number"
     assert err.value.location.file == str(path)
@@ -158,22 +198,40 @@ def test_put_again_updates_and_keeps_the_subject_key(setup: Setup, acme: TenantS
     _put(setup, rows)
     rows[0]["email"] = "changed@example.org"
     vault_records.put(setup.instance, setup.operator, "acme-bank", _raw(rows[:1]))
-    assert vault_records.reveal(setup.instance, setup.operator, "acme-bank", rows[0]["id"],
-                                "email", "verify update") == "changed@example.org"
-    assert vault_records.find(setup.instance, setup.operator, "acme-bank", "email",
-                              "changed@example.org")[0].subject == rows[0]["id"]
+    assert (
+        vault_records.reveal(
+            setup.instance, setup.operator, "acme-bank", rows[0]["id"], "email", "verify update"
+        )
+        == "changed@example.org"
+    )
+    assert (
+        vault_records.find(
+            setup.instance, setup.operator, "acme-bank", "email", "changed@example.org"
+        )[0].subject
+        == rows[0]["id"]
+    )
 
 
 def test_tokens_follow_the_rules_and_round_trip(setup: Setup, acme: TenantSpec) -> None:
     rows = list(customers(20, seed=4))
     _put(setup, rows)
     for r in rows:
-        token = vault_records.get(setup.instance, setup.operator, "acme-bank", r["id"]).tokens["card_number"]
+        token = vault_records.get(setup.instance, setup.operator, "acme-bank", r["id"]).tokens[
+            "card_number"
+        ]
         card = r["card_number"]
         assert len(token) == len(card) and token[-4:] == card[-4:] and token != card
         assert not luhn.is_valid(token)
-        assert tokens.tokenize(setup.instance, setup.operator, "acme-bank", "CREDIT_CARD",
-                               " ".join([card[:4], card[4:]])) == token
+        assert (
+            tokens.tokenize(
+                setup.instance,
+                setup.operator,
+                "acme-bank",
+                "CREDIT_CARD",
+                " ".join([card[:4], card[4:]]),
+            )
+            == token
+        )
         assert tokens.detokenize(setup.instance, setup.operator, "acme-bank", token) == card
     with pytest.raises(BadInput):
         tokens.detokenize(setup.instance, setup.operator, "acme-bank", rows[0]["card_number"])
@@ -199,38 +257,66 @@ def test_rotation_keeps_values_and_new_writes_use_the_new_version(
     rot = keys.rotate(setup.instance, setup.operator, "acme-bank")
     assert (rot.old_version, rot.new_version) == (1, 2)
     _put(setup, rows[20:])
-    versions = {r["id"]: vault_records.get(setup.instance, setup.operator, "acme-bank", r["id"]).key_version
-                for r in rows}
+    versions = {
+        r["id"]: vault_records.get(setup.instance, setup.operator, "acme-bank", r["id"]).key_version
+        for r in rows
+    }
     assert {versions[r["id"]] for r in rows[:20]} == {1}
     assert {versions[r["id"]] for r in rows[20:]} == {2}
     for r in rows:
-        assert vault_records.reveal(setup.instance, setup.operator, "acme-bank", r["id"], "iban",
-                                    "after rotation") == r["iban"]
+        assert (
+            vault_records.reveal(
+                setup.instance, setup.operator, "acme-bank", r["id"], "iban", "after rotation"
+            )
+            == r["iban"]
+        )
     rot2 = keys.rotate(setup.instance, setup.operator, "acme-bank", rewrap=True)
     assert rot2.new_version == 3 and rot2.rewrapped_subject_keys == 30
     setup.instance.keysets.clear()  # prove it from the stored, wrapped keyset
     for r in rows:
-        assert vault_records.get(setup.instance, setup.operator, "acme-bank", r["id"]).key_version == 3
-        assert vault_records.reveal(setup.instance, setup.operator, "acme-bank", r["id"],
-                                    "card_number", "after rewrap") == r["card_number"]
-        token = vault_records.get(setup.instance, setup.operator, "acme-bank", r["id"]).tokens["card_number"]
-        assert tokens.detokenize(setup.instance, setup.operator, "acme-bank", token) == r["card_number"]
+        assert (
+            vault_records.get(setup.instance, setup.operator, "acme-bank", r["id"]).key_version == 3
+        )
+        assert (
+            vault_records.reveal(
+                setup.instance, setup.operator, "acme-bank", r["id"], "card_number", "after rewrap"
+            )
+            == r["card_number"]
+        )
+        token = vault_records.get(setup.instance, setup.operator, "acme-bank", r["id"]).tokens[
+            "card_number"
+        ]
+        assert (
+            tokens.detokenize(setup.instance, setup.operator, "acme-bank", token)
+            == r["card_number"]
+        )
 
 
 def test_erasure_makes_reveal_fail_and_shreds_its_card(setup: Setup, acme: TenantSpec) -> None:
     rows = list(customers(3, seed=8))
     _put(setup, rows)
-    token = vault_records.get(setup.instance, setup.operator, "acme-bank", rows[0]["id"]).tokens["card_number"]
+    token = vault_records.get(setup.instance, setup.operator, "acme-bank", rows[0]["id"]).tokens[
+        "card_number"
+    ]
     vault_records.erase(setup.instance, setup.operator, "acme-bank", rows[0]["id"])
     with pytest.raises(Erased, match="erased"):
-        vault_records.reveal(setup.instance, setup.operator, "acme-bank", rows[0]["id"], "email", "after erase")
+        vault_records.reveal(
+            setup.instance, setup.operator, "acme-bank", rows[0]["id"], "email", "after erase"
+        )
     with pytest.raises(NotFound):
         tokens.detokenize(setup.instance, setup.operator, "acme-bank", token)
     with pytest.raises(BadInput):
         _put(setup, rows[:1])
-    assert vault_records.find(setup.instance, setup.operator, "acme-bank", "email", rows[0]["email"]) == []
-    assert vault_records.reveal(setup.instance, setup.operator, "acme-bank", rows[1]["id"], "email",
-                                "still there") == rows[1]["email"]
+    assert (
+        vault_records.find(setup.instance, setup.operator, "acme-bank", "email", rows[0]["email"])
+        == []
+    )
+    assert (
+        vault_records.reveal(
+            setup.instance, setup.operator, "acme-bank", rows[1]["id"], "email", "still there"
+        )
+        == rows[1]["email"]
+    )
 
 
 def test_ciphertext_moved_to_another_row_field_or_tenant_does_not_open(
@@ -242,20 +328,28 @@ def test_ciphertext_moved_to_another_row_field_or_tenant_does_not_open(
     _put(setup, [dict(rows[1], id=rows[0]["id"])], tenant="zeta-retail")
     a, b = rows[0]["id"], rows[1]["id"]
     with transaction(setup.instance.data) as conn:
-        sealed = {(t, s): json.loads(v) for t, s, v in conn.execute(
-            select(records.c.tenant_id, records.c.subject_id, records.c.sealed))}
+        sealed = {
+            (t, s): json.loads(v)
+            for t, s, v in conn.execute(
+                select(records.c.tenant_id, records.c.subject_id, records.c.sealed)
+            )
+        }
 
     def plant(tenant: str, subject: str, field: str, value: str) -> None:
         target = dict(sealed[(tenant, subject)], **{field: value})
         with transaction(setup.instance.data) as conn:
-            conn.execute(update(records).where(records.c.tenant_id == tenant,
-                                               records.c.subject_id == subject)
-                         .values(sealed=json.dumps(target)))
+            conn.execute(
+                update(records)
+                .where(records.c.tenant_id == tenant, records.c.subject_id == subject)
+                .values(sealed=json.dumps(target))
+            )
 
     # another row: b's card into a's card
     plant("acme-bank", a, "card_number", sealed[("acme-bank", b)]["card_number"])
     with pytest.raises(KeyUnavailable):
-        vault_records.reveal(setup.instance, setup.operator, "acme-bank", a, "card_number", "moved row")
+        vault_records.reveal(
+            setup.instance, setup.operator, "acme-bank", a, "card_number", "moved row"
+        )
     # another field: a's email into a's iban
     plant("acme-bank", a, "iban", sealed[("acme-bank", a)]["email"])
     with pytest.raises(KeyUnavailable):
@@ -263,4 +357,6 @@ def test_ciphertext_moved_to_another_row_field_or_tenant_does_not_open(
     # another tenant: zeta's record a into acme's record a (same subject id)
     plant("acme-bank", a, "email", sealed[("zeta-retail", a)]["email"])
     with pytest.raises(KeyUnavailable):
-        vault_records.reveal(setup.instance, setup.operator, "acme-bank", a, "email", "moved tenant")
+        vault_records.reveal(
+            setup.instance, setup.operator, "acme-bank", a, "email", "moved tenant"
+        )

@@ -26,9 +26,7 @@ _NONCE = 12
 def _pin(settings: HsmSettings) -> str:
     pin = os.environ.get(settings.pin_env)
     if not pin:
-        raise KeyUnavailable(
-            f"the HSM PIN is read from ${settings.pin_env}, which is not set"
-        )
+        raise KeyUnavailable(f"the HSM PIN is read from ${settings.pin_env}, which is not set")
     return pin
 
 
@@ -105,7 +103,9 @@ class Pkcs11Provider:
         try:
             with self._lock:
                 ct = self._key.encrypt(
-                    plaintext, mechanism=Mechanism.AES_GCM, mechanism_param=GCMParams(nonce, context)
+                    plaintext,
+                    mechanism=Mechanism.AES_GCM,
+                    mechanism_param=GCMParams(nonce, context),
                 )
         except pkcs11.PKCS11Error as exc:
             raise KeyUnavailable(f"the HSM refused to wrap: {exc!r}") from exc
