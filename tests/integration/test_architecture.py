@@ -115,3 +115,12 @@ def test_migrations_build_exactly_the_tables_the_code_queries(
         ctx = MigrationContext.configure(conn, opts={"version_table": f"alembic_version_{kind}"})
         diff = compare_metadata(ctx, metadata)  # type: ignore[arg-type]
     assert diff == []
+
+
+@pytest.mark.parametrize("kind", ["data", "keys"])
+def test_heads_constant_matches_the_migration_scripts(kind: str) -> None:
+    from alembic.script import ScriptDirectory
+
+    assert ScriptDirectory.from_config(migrate.alembic_config(kind)).get_current_head() == (
+        migrate.HEADS[kind]
+    )
