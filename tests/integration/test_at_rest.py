@@ -18,7 +18,7 @@ from strongroom.sim.customers import customers
 from strongroom.vault import records as vault_records
 from strongroom.vault.intake import RawRecord
 from strongroom.vault.spec import TenantSpec
-from tests.conftest import Setup
+from tests.conftest import PgServer, Setup
 
 SECRET_FIELDS = ("card_number", "email", "iban")
 
@@ -132,3 +132,69 @@ def test_backup_taken_before_erasure_cannot_be_read_after(
         )
     finally:
         restored.close()
+
+
+@pytest.mark.parametrize("setup", ["postgres-keyfile"], indirect=True)
+def test_pg_dump_taken_before_erasure_cannot_be_read_after(
+    setup: Setup, acme: TenantSpec, pg_server: PgServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = list(customers(5, seed=32))
+    batch = [
+        RawRecord(i, r["id"], {k: v for k, v in r.items() if k != "id"})
+        for i, r in enumerate(rows, start=1)
+    ]
+    vault_records.put(setup.instance, setup.operator, "acme-bank", batch)
+    assert setup.pg is not None
+    dump = subprocess.run(
+        ["pg_dump", "-h", "127.0.0.1", "-U", "postgres", setup.pg[0]],
+        check=True,
+        capture_output=True,
+    ).stdout
+    vault_records.erase(setup.instance, setup.operator, "acme-bank", rows[0]["id"])
+    setup.instance.close()
+    restored_db = pg_server.create()
+    try:
+        subprocess.run(
+            [
+                "psql",
+                "-q",
+                "-h",
+                "127.0.0.1",
+                "-U",
+                "postgres",
+                "-d",
+                restored_db,
+                "-v",
+                "ON_ERROR_STOP=1",
+            ],
+            input=dump,
+            check=True,
+            capture_output=True,
+        )
+        monkeypatch.setenv("STRONGROOM_DATABASE_URL", pg_server.url(restored_db))
+        restored = open_instance(setup.home)
+        try:
+            with pytest.raises(Erased):
+                vault_records.reveal(
+                    restored,
+                    setup.operator,
+                    "acme-bank",
+                    rows[0]["id"],
+                    "iban",
+                    "test: read the erased subject from a dump",
+                )
+            assert (
+                vault_records.reveal(
+                    restored,
+                    setup.operator,
+                    "acme-bank",
+                    rows[1]["id"],
+                    "iban",
+                    "test: dump intact",
+                )
+                == rows[1]["iban"]
+            )
+        finally:
+            restored.close()
+    finally:
+        pg_server.drop(restored_db)
