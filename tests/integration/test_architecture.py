@@ -121,6 +121,7 @@ def test_migrations_build_exactly_the_tables_the_code_queries(
 def test_heads_constant_matches_the_migration_scripts(kind: str) -> None:
     from alembic.script import ScriptDirectory
 
-    assert ScriptDirectory.from_config(migrate.alembic_config(kind)).get_current_head() == (
-        migrate.HEADS[kind]
+    assert (
+        ScriptDirectory.from_config(migrate.alembic_config(kind)).get_current_head()
+        == (migrate.HEADS[kind])
     )
