@@ -3,10 +3,11 @@
 Guarantees:
 - `append` writes entries inside the caller's transaction, so an entry exists exactly when the
   operation it records committed; a failure to write it fails the operation.
-- Entries are numbered 0, 1, 2, ... without gaps. Each stores `leaf = SHA-256(0x00 || body)`
-  (the RFC 9162 leaf hash) and `entry_hash = SHA-256(0x01 || prev_hash || leaf)`, chaining
-  every entry to all before it; the head (size, last hash) is one row that every append
-  locks, which serialises appends across processes.
+- Entries are numbered 0, 1, 2, ... without gaps. Each stores
+  `entry_hash = SHA-256(0x02 || prev_hash || leaf)`, where `leaf = SHA-256(0x00 || body)` is the
+  RFC 9162 leaf hash (0x02 is neither RFC 9162's leaf nor node prefix), chaining every entry to
+  all before it; the head (size, last hash) is one row that every append locks, which
+  serialises appends across processes.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ def leaf_hash(body: bytes) -> bytes:
 
 
 def chain_hash(prev: bytes, body: bytes) -> bytes:
-    return hashlib.sha256(b"\x01" + prev + leaf_hash(body)).digest()
+    return hashlib.sha256(b"\x02" + prev + leaf_hash(body)).digest()
 
 
 def append(conn: Connection, entries: Sequence[Entry]) -> list[int]:
