@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -30,6 +31,8 @@ class Instance:
     provider: RootKeyProvider
     # Unwrapped tenant keysets, per tenant and purpose; lives as long as the process.
     keysets: dict[tuple[str, str], Keyset] = field(default_factory=dict)
+    # Parsed tenant specs (immutable once a tenant exists), filled by the vault.
+    specs: dict[str, Any] = field(default_factory=dict)
 
     def close(self) -> None:
         self.data.dispose()

@@ -1,17 +1,17 @@
 """The one door: decide, record, and only then act.
 
-`gate` is a context manager around one data-store transaction. On entry it asks the policy
-about each resource; a refusal is written to the ledger in its own transaction and raised as
-`Denied`. When allowed, the entries are appended inside the transaction that the caller's
-action then runs in, so the action and its record commit together or not at all. If the action
-fails, its transaction (entries included) rolls back and one `failed` entry is written instead:
-every attempt leaves exactly one entry per resource. A failure to write an entry fails the
+`gate` is a context manager around one data-store transaction and one operation. On entry it
+asks the policy; a refusal is written to the ledger in its own transaction and raised as
+`Denied`. When allowed, the operation's entry is appended inside the transaction that the
+caller's action then runs in, so the action and its record commit together or not at all. If
+the action fails, its transaction (entry included) rolls back and one `failed` entry is
+written instead: every attempt leaves exactly one entry. A failure to write an entry fails the
 operation before anything is returned.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -28,36 +28,39 @@ from strongroom.store.engine import transaction
 DEFAULT_POLICY: Policy = OperatorPolicy()
 
 
-def _entries(
-    principal: Principal,
-    action: str,
-    resources: Sequence[Resource],
-    purpose: str | None,
-    context: RequestContext,
-    outcome: Outcome,
-    decisions: Sequence[Decision],
-    details: dict[str, Any] | None,
-    reason: str | None = None,
-) -> list[Entry]:
-    now = datetime.now(UTC)
-    return [
-        Entry(
-            ts=now,
-            principal=principal.id,
-            role=principal.role,
-            tenant=r.tenant,
-            action=action,
+@dataclass(frozen=True)
+class Attempt:
+    """One operation as the ledger sees it, before its outcome is known."""
+
+    principal: Principal
+    action: str
+    resource: Resource
+    purpose: str | None
+    context: RequestContext
+    details: dict[str, Any] | None
+
+    def entry(self, outcome: Outcome, decision: Decision, reason: str | None = None) -> Entry:
+        return Entry(
+            ts=datetime.now(UTC),
+            principal=self.principal.id,
+            role=self.principal.role,
+            tenant=self.resource.tenant,
+            action=self.action,
             outcome=outcome,
-            reason=reason or d.reason,
-            subject=r.subject,
-            fields=r.fields,
-            purpose=purpose,
-            policies=d.policies,
-            context=context,
-            details=details or {},
+            reason=reason or decision.reason,
+            subjects=self.resource.subjects,
+            fields=self.resource.fields,
+            purpose=self.purpose,
+            policies=decision.policies,
+            context=self.context,
+            details=self.details or {},
         )
-        for r, d in zip(resources, decisions, strict=True)
-    ]
+
+
+def _refuse(decision: Decision) -> Denied:
+    return Denied(
+        decision.reason, condition=decision.condition or "policy", policies=decision.policies
+    )
 
 
 @dataclass
@@ -66,37 +69,18 @@ class Passage:
     discloses beyond what was asked (a find's matches), each decided by the same policy."""
 
     conn: Connection
-    principal: Principal
-    purpose: str | None
-    context: RequestContext
+    attempt: Attempt
     policy: Policy
 
-    def disclose(self, action: str, resources: Sequence[Resource]) -> None:
-        """Decide and record each disclosed resource. Raises Denied, failing the operation."""
-        if not resources:
-            return
-        decisions = [
-            self.policy.decide(self.principal, action, r, self.purpose, self.context)
-            for r in resources
-        ]
-        refused = next((d for d in decisions if not d.allowed), None)
-        if refused is not None:
-            raise Denied(
-                refused.reason, condition=refused.condition or "policy", policies=refused.policies
-            )
-        append(
-            self.conn,
-            _entries(
-                self.principal,
-                action,
-                resources,
-                self.purpose,
-                self.context,
-                "allowed",
-                decisions,
-                None,
-            ),
-        )
+    def disclose(self, action: str, resource: Resource) -> None:
+        """Decide and record a disclosure in this transaction. Raises Denied, failing the
+        whole operation."""
+        a = self.attempt
+        decision = self.policy.decide(a.principal, action, resource, a.purpose, a.context)
+        if not decision.allowed:
+            raise _refuse(decision)
+        shown = Attempt(a.principal, action, resource, a.purpose, a.context, None)
+        append(self.conn, [shown.entry("allowed", decision)])
 
 
 @contextmanager
@@ -104,7 +88,7 @@ def gate(
     engine: Engine,
     principal: Principal,
     action: str,
-    resource: Resource | Sequence[Resource],
+    resource: Resource,
     purpose: str | None = None,
     context: RequestContext | None = None,
     *,
@@ -116,57 +100,22 @@ def gate(
     Raises Denied (after recording the refusal); re-raises whatever the action raised (after
     recording the failure); StoreUnavailable when the entry cannot be written.
     """
-    resources = [resource] if isinstance(resource, Resource) else list(resource)
-    if not resources:
-        raise ValueError("gate needs at least one resource")  # a programming error, not input
-    ctx = context or RequestContext()
+    attempt = Attempt(principal, action, resource, purpose, context or RequestContext(), details)
     decider = policy or DEFAULT_POLICY
-    decisions = [decider.decide(principal, action, r, purpose, ctx) for r in resources]
-    refused = next((d for d in decisions if not d.allowed), None)
-    if refused is not None:
+    decision = decider.decide(principal, action, resource, purpose, attempt.context)
+    if not decision.allowed:
         with transaction(engine) as conn:
-            append(
-                conn,
-                _entries(
-                    principal,
-                    action,
-                    resources,
-                    purpose,
-                    ctx,
-                    "denied",
-                    decisions,
-                    details,
-                    reason=refused.reason,
-                ),
-            )
-        raise Denied(
-            refused.reason, condition=refused.condition or "policy", policies=refused.policies
-        )
+            append(conn, [attempt.entry("denied", decision)])
+        raise _refuse(decision)
     try:
         with transaction(engine) as conn:
-            append(
-                conn,
-                _entries(principal, action, resources, purpose, ctx, "allowed", decisions, details),
-            )
-            yield Passage(conn, principal, purpose, ctx, decider)
+            append(conn, [attempt.entry("allowed", decision)])
+            yield Passage(conn, attempt, decider)
     except BaseException as exc:
         why = exc.kind if isinstance(exc, StrongroomError) else type(exc).__name__
         try:
             with transaction(engine) as conn:
-                append(
-                    conn,
-                    _entries(
-                        principal,
-                        action,
-                        resources,
-                        purpose,
-                        ctx,
-                        "failed",
-                        decisions,
-                        details,
-                        reason=f"failed: {why}",
-                    ),
-                )
+                append(conn, [attempt.entry("failed", decision, reason=f"failed: {why}")])
         except StrongroomError:
             pass  # the original error is the one to report; the store is likely down
         raise

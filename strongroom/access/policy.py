@@ -22,11 +22,16 @@ MIN_PURPOSE = 3
 
 @dataclass(frozen=True)
 class Resource:
-    """What an action touches: a tenant, optionally one subject and some of its fields."""
+    """What one operation touches: a tenant, the subjects (none for tenant-wide actions, many
+    for a batch) and the fields."""
 
     tenant: str | None
-    subject: str | None = None
+    subjects: tuple[str, ...] = ()
     fields: tuple[str, ...] = ()
+
+    @classmethod
+    def subject(cls, tenant: str, subject: str, fields: tuple[str, ...] = ()) -> Resource:
+        return cls(tenant, (subject,), fields)
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ class Entry:
     action: str
     outcome: Outcome
     reason: str
-    subject: str | None = None
+    subjects: tuple[str, ...] = ()
     fields: tuple[str, ...] = ()
     purpose: str | None = None
     policies: tuple[str, ...] = ()
@@ -50,8 +50,8 @@ class Entry:
 
     def to_dict(self) -> dict[str, Any]:
         resource: dict[str, Any] = {}
-        if self.subject is not None:
-            resource["subject"] = self.subject
+        if self.subjects:
+            resource["subjects"] = list(self.subjects)
         if self.fields:
             resource["fields"] = list(self.fields)
         body: dict[str, Any] = {

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from strongroom.audit.entry import Entry
 from strongroom.store.tables import audit_entries, ledger_head
@@ -31,16 +31,25 @@ def chain_hash(prev: bytes, body: bytes) -> bytes:
     return hashlib.sha256(b"\x02" + prev + leaf_hash(body)).digest()
 
 
+_HEAD = (
+    select(ledger_head.c.size, ledger_head.c.head_hash)
+    .where(ledger_head.c.id == 1)
+    .with_for_update()
+)
+_INSERT = insert(audit_entries)
+_MOVE_HEAD = (
+    update(ledger_head)
+    .where(ledger_head.c.id == 1)
+    .values(size=bindparam("size"), head_hash=bindparam("head"))
+)
+
+
 def append(conn: Connection, entries: Sequence[Entry]) -> list[int]:
     """Append entries in order; returns their sequence numbers."""
     if not entries:
         return []
-    head = conn.execute(
-        select(ledger_head.c.size, ledger_head.c.head_hash)
-        .where(ledger_head.c.id == 1)
-        .with_for_update()
-    ).first()
-    size, prev = (head[0], head[1]) if head else (0, GENESIS)
+    head = conn.execute(_HEAD).first()
+    size, prev = (int(head[0]), bytes(head[1])) if head else (0, GENESIS)
     rows: list[dict[str, object]] = []
     for i, entry in enumerate(entries):
         body = entry.canonical()
@@ -59,12 +68,10 @@ def append(conn: Connection, entries: Sequence[Entry]) -> list[int]:
             }
         )
         prev = link
-    conn.execute(insert(audit_entries), rows)
+    conn.execute(_INSERT, rows)
     new_size = size + len(rows)
     if head:
-        conn.execute(
-            update(ledger_head).where(ledger_head.c.id == 1).values(size=new_size, head_hash=prev)
-        )
+        conn.execute(_MOVE_HEAD, {"size": new_size, "head": prev})
     else:
         conn.execute(insert(ledger_head).values(id=1, size=new_size, head_hash=prev))
     return list(range(size, new_size))

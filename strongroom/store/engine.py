@@ -63,19 +63,24 @@ def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(conn: Connection) -> None:
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    read = conn.get_execution_options().get("strongroom_read", False)
+    conn.exec_driver_sql("BEGIN DEFERRED" if read else "BEGIN IMMEDIATE")
 
 
 @contextmanager
-def transaction(engine: Engine) -> Iterator[Connection]:
+def transaction(engine: Engine, *, read_only: bool = False) -> Iterator[Connection]:
     """One database transaction: committed when the block ends, rolled back if it raises.
 
-    Raises Conflict on a uniqueness or integrity violation, StoreUnavailable on any other
-    database failure.
+    `read_only` lets SQLite readers proceed beside a writer (a deferred BEGIN); it is a promise
+    by the caller, not a check. Raises Conflict on a uniqueness or integrity violation,
+    StoreUnavailable on any other database failure.
     """
     try:
-        with engine.begin() as conn:
-            yield conn
+        with engine.connect() as conn:
+            if read_only:
+                conn.execution_options(strongroom_read=True)
+            with conn.begin():
+                yield conn
     except IntegrityError as exc:
         # The driver's text may quote the clashing values: keep it out of the message.
         raise Conflict("the store refused a write that clashes with existing data") from exc

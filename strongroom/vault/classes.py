@@ -1,6 +1,7 @@
 """Data classes of customer fields (Presidio entity names) and what each implies.
 
-For each class: whether a value is valid, the form it is stored in, the form its blind index
+For each class: whether a value is valid, the form it is stored in (card numbers as digits,
+phone numbers in E.164, IBANs compact), the form its blind index
 is computed over (so that `Pat@Example.org` finds `pat@example.org` and `(415) 555-0132`
 finds `+14155550132`), the default mask, and whether it may be searchable or tokenized.
 Validation errors are `ValueError`s with a message for the user; callers add file, line
@@ -52,6 +53,7 @@ CLASSES: dict[str, DataClass] = {
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+$")
 _SPACES = re.compile(r"[\s\-]+")
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 
 
 def card_digits(value: str) -> str:
@@ -88,8 +90,7 @@ def canonical(cls: str, value: str, region: str) -> str:
             raise ValueError("not an email address")
         return value
     if cls == "PHONE_NUMBER":
-        phone_e164(value, region)
-        return value
+        return phone_e164(value, region)
     if cls == "IBAN_CODE":
         if not iban.is_valid(value):
             raise ValueError("not a valid IBAN (checksum fails)")
@@ -103,7 +104,7 @@ def index_form(cls: str, value: str, region: str) -> str:
     if cls == "EMAIL_ADDRESS":
         return value.lower()
     if cls == "PHONE_NUMBER":
-        return phone_e164(value, region)
+        return value if _E164.match(value) else phone_e164(value, region)
     if cls == "IBAN_CODE":
         return iban.compact(value)
     return " ".join(unicodedata.normalize("NFKC", value).casefold().split())

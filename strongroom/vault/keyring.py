@@ -7,10 +7,10 @@ one place above `crypto/` that holds unwrapped keys.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from strongroom.crypto import (
     DATA,
@@ -72,43 +72,50 @@ def keyset(inst: Instance, conn: Connection, tenant: str, purpose: str) -> Keyse
     return ks
 
 
+_SUBJECT_KEYS = select(
+    subject_keys.c.subject_id, subject_keys.c.wrapped, subject_keys.c.key_version
+).where(
+    subject_keys.c.tenant_id == bindparam("tenant"),
+    subject_keys.c.subject_id.in_(bindparam("subjects", expanding=True)),
+)
+_CHUNK = 500
+
+
 def data_keys(
-    inst: Instance, conn: Connection, tenant: str, subjects: Iterable[str]
-) -> dict[str, DataKey]:
-    """Existing data keys of these subjects (absent subjects are left out)."""
-    wanted = list(subjects)
-    if not wanted:
+    inst: Instance, conn: Connection, tenant: str, subjects: Sequence[str]
+) -> dict[str, tuple[DataKey, int]]:
+    """Existing data keys of these subjects with the tenant key version that wraps each
+    (absent subjects are left out)."""
+    if not subjects:
         return {}
     ks = keyset(inst, conn, tenant, DATA)
-    out: dict[str, DataKey] = {}
-    for chunk_start in range(0, len(wanted), 500):
-        chunk = wanted[chunk_start : chunk_start + 500]
+    out: dict[str, tuple[DataKey, int]] = {}
+    for start in range(0, len(subjects), _CHUNK):
         rows = conn.execute(
-            select(subject_keys.c.subject_id, subject_keys.c.wrapped).where(
-                subject_keys.c.tenant_id == tenant, subject_keys.c.subject_id.in_(chunk)
-            )
+            _SUBJECT_KEYS, {"tenant": tenant, "subjects": list(subjects[start : start + _CHUNK])}
         )
-        for subject, wrapped in rows:
-            out[subject] = DataKey.unwrap(wrapped, ks, tenant, subject)
+        for subject, wrapped, version in rows:
+            out[subject] = (DataKey.unwrap(wrapped, ks, tenant, subject), int(version))
     return out
 
 
-def data_key(inst: Instance, conn: Connection, tenant: str, subject: str) -> DataKey:
+def data_key(inst: Instance, conn: Connection, tenant: str, subject: str) -> tuple[DataKey, int]:
     """Raises Erased when the key is gone: a stored subject without a key has been shredded."""
-    key = data_keys(inst, conn, tenant, [subject]).get(subject)
-    if key is None:
+    found = data_keys(inst, conn, tenant, [subject]).get(subject)
+    if found is None:
         raise Erased(
             f"subject '{subject}' of tenant '{tenant}' has no data key: erased or never stored"
         )
-    return key
+    return found
 
 
 def add_data_keys(
-    inst: Instance, conn: Connection, tenant: str, subjects: Iterable[str]
-) -> dict[str, DataKey]:
+    inst: Instance, conn: Connection, tenant: str, subjects: Sequence[str]
+) -> dict[str, tuple[DataKey, int]]:
     """New data keys for these subjects, wrapped under the tenant's primary key version."""
     ks = keyset(inst, conn, tenant, DATA)
     now = datetime.now(UTC)
+    version = ks.primary_version
     keys = {s: DataKey.generate() for s in subjects}
     if keys:
         conn.execute(
@@ -118,10 +125,10 @@ def add_data_keys(
                     "tenant_id": tenant,
                     "subject_id": s,
                     "wrapped": k.wrap(ks, tenant, s),
-                    "key_version": ks.primary_version,
+                    "key_version": version,
                     "created_at": now,
                 }
                 for s, k in keys.items()
             ],
         )
-    return keys
+    return {s: (k, version) for s, k in keys.items()}

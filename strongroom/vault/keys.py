@@ -51,7 +51,7 @@ def rotate(
     with gate(
         inst.data, principal, "keys.rotate", Resource(tenant), details={"rewrap": rewrap}
     ) as p:
-        require_tenant(p.conn, tenant)
+        require_tenant(inst, p.conn, tenant)
         with transaction(inst.keys) as kconn:
             old = keyring.keyset(inst, kconn, tenant, DATA)
             new = rotate_keyset(old)

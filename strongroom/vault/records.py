@@ -3,8 +3,9 @@
 Every value is sealed under its subject's data key, bound to tenant, subject and field.
 Searchable fields also get a blind index (a keyed digest of the normalised value) and card
 fields marked `tokenize` also keep their token. Each operation runs through the gate: its
-audit entries are written in the transaction that reads or writes the data, before any value
-leaves this module.
+audit entry is written in the transaction that reads or writes the data, before any value
+leaves this module. Hot statements are built once, with bound parameters, so SQLAlchemy
+compiles each a single time.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from strongroom.access import Principal, Resource, gate
 from strongroom.audit import RequestContext
@@ -34,6 +35,30 @@ from strongroom.vault.tenants import require_tenant
 
 _CHUNK = 500
 DIGEST_SIZE = 16
+
+_RECORD = select(records).where(
+    records.c.tenant_id == bindparam("tenant"), records.c.subject_id == bindparam("subject")
+)
+_ERASED = select(erasures.c.erased_at).where(
+    erasures.c.tenant_id == bindparam("tenant"), erasures.c.subject_id == bindparam("subject")
+)
+_ERASED_AMONG = select(erasures.c.subject_id).where(
+    erasures.c.tenant_id == bindparam("tenant"),
+    erasures.c.subject_id.in_(bindparam("subjects", expanding=True)),
+)
+_EXISTING = select(records.c.subject_id).where(
+    records.c.tenant_id == bindparam("tenant"),
+    records.c.subject_id.in_(bindparam("subjects", expanding=True)),
+)
+_FIND = (
+    select(blind_index.c.subject_id)
+    .where(
+        blind_index.c.tenant_id == bindparam("tenant"),
+        blind_index.c.field == bindparam("field"),
+        blind_index.c.digest == bindparam("digest"),
+    )
+    .order_by(blind_index.c.subject_id)
+)
 
 
 @dataclass(frozen=True)
@@ -68,8 +93,8 @@ class MaskedRecord:
         }
 
 
-def _chunks(items: Sequence[str]) -> list[Sequence[str]]:
-    return [items[i : i + _CHUNK] for i in range(0, len(items), _CHUNK)]
+def _chunks(items: Sequence[str]) -> list[list[str]]:
+    return [list(items[i : i + _CHUNK]) for i in range(0, len(items), _CHUNK)]
 
 
 def _validate(spec: TenantSpec, rec: RawRecord, file: str | None) -> dict[str, str]:
@@ -95,6 +120,15 @@ def _digest(index_keys: Keyset, spec: TenantSpec, fs: FieldSpec, value: str) -> 
     return index_keys.keyed_digest(f"blind-index/{fs.name}", form.encode(), DIGEST_SIZE)
 
 
+def _seal(key: DataKey, tenant: str, subject: str, values: dict[str, str]) -> str:
+    return json.dumps(
+        {
+            name: base64.b64encode(key.seal(v.encode(), Binding(tenant, subject, name))).decode()
+            for name, v in values.items()
+        }
+    )
+
+
 def put(
     inst: Instance,
     principal: Principal,
@@ -103,49 +137,36 @@ def put(
     file: str | None = None,
     context: RequestContext | None = None,
 ) -> PutResult:
-    """Store a batch atomically: all records or none.
+    """Store a batch atomically: all records or none. A record whose id exists replaces it.
 
-    Raises BadInput naming the line and field of the first bad record, NotFound for an unknown
-    tenant.
+    One operation, one ledger entry naming every subject and field of the batch. Raises
+    BadInput naming the line and field of the first bad record, NotFound for an unknown tenant.
     """
     if not batch:
         raise BadInput("no records to put", file=file)
-    resources = [Resource(tenant, r.subject, tuple(sorted(r.values))) for r in batch]
-    with gate(inst.data, principal, "record.put", resources, context=context) as p:
+    subjects = [rec.subject for rec in batch]
+    fields = tuple(sorted({name for rec in batch for name in rec.values}))
+    resource = Resource(tenant, tuple(subjects), fields)
+    with gate(inst.data, principal, "record.put", resource, context=context) as p:
         conn = p.conn
-        spec = require_tenant(conn, tenant)
+        spec = require_tenant(inst, conn, tenant)
         clean = [(rec, _validate(spec, rec, file)) for rec in batch]
-        subjects = [rec.subject for rec in batch]
         line_of = {rec.subject: rec.line for rec in batch}
         existing: set[str] = set()
         for chunk in _chunks(subjects):
-            erased = (
-                conn.execute(
-                    select(erasures.c.subject_id).where(
-                        erasures.c.tenant_id == tenant, erasures.c.subject_id.in_(chunk)
-                    )
-                )
-                .scalars()
-                .first()
-            )
+            erased = conn.execute(_ERASED_AMONG, {"tenant": tenant, "subjects": chunk}).first()
             if erased is not None:
                 raise BadInput(
-                    f"subject '{erased}' was erased and cannot be stored again",
+                    f"subject '{erased[0]}' was erased and cannot be stored again",
                     file=file,
-                    line=line_of[erased],
+                    line=line_of[erased[0]],
                     field="id",
                 )
             existing.update(
-                conn.execute(
-                    select(records.c.subject_id).where(
-                        records.c.tenant_id == tenant, records.c.subject_id.in_(chunk)
-                    )
-                ).scalars()
+                conn.execute(_EXISTING, {"tenant": tenant, "subjects": chunk}).scalars()
             )
-        now = datetime.now(UTC)
-        token_fields = [f for f in spec.fields if f.tokenize]
-        refs: list[tuple[str, str]] = []
-        toks: dict[str, dict[str, str]] = {}
+        token_fields = [f.name for f in spec.fields if f.tokenize]
+        searchable = [f for f in spec.fields if f.searchable]
         with transaction(inst.keys) as kconn:
             keys = keyring.data_keys(inst, kconn, tenant, [s for s in subjects if s in existing])
             keys.update(
@@ -153,55 +174,63 @@ def put(
                     inst, kconn, tenant, [s for s in subjects if s not in existing]
                 )
             )
-            for rec, values in clean:
-                toks[rec.subject] = {}
-                for fs in token_fields:
-                    if fs.name in values:
-                        token = tokens.issue_token(inst, kconn, tenant, values[fs.name])
-                        toks[rec.subject][fs.name] = token
-                        refs.append((token, rec.subject))
-            tokens.reference(kconn, tenant, refs)
+            cards = {values[f] for _, values in clean for f in token_fields if f in values}
+            token_of = tokens.issue_tokens(inst, kconn, tenant, cards) if cards else {}
+            held = {
+                rec.subject: {f: token_of[values[f]] for f in token_fields if f in values}
+                for rec, values in clean
+            }
+            tokens.reference(
+                kconn, tenant, [(t, s) for s, toks in held.items() for t in toks.values()]
+            )
             index_keys = keyring.keyset(inst, kconn, tenant, INDEX)
-        searchable = [f for f in spec.fields if f.searchable]
+        now = datetime.now(UTC)
         new_rows, upd_rows, index_rows = [], [], []
         for rec, values in clean:
-            key = keys[rec.subject]
-            sealed = {
-                name: base64.b64encode(
-                    key.seal(v.encode(), Binding(tenant, rec.subject, name))
-                ).decode()
-                for name, v in values.items()
-            }
             row = {
-                "tenant_id": tenant,
-                "subject_id": rec.subject,
-                "sealed": json.dumps(sealed),
-                "tokens": json.dumps(toks[rec.subject]),
-                "updated_at": now,
+                "tenant": tenant,
+                "subject": rec.subject,
+                "sealed": _seal(keys[rec.subject][0], tenant, rec.subject, values),
+                "tokens": json.dumps(held[rec.subject]),
+                "now": now,
             }
-            if rec.subject in existing:
-                upd_rows.append(row)
-            else:
-                new_rows.append({**row, "created_at": now})
-            for fs in searchable:
-                if fs.name in values:
-                    index_rows.append(
-                        {
-                            "tenant_id": tenant,
-                            "field": fs.name,
-                            "digest": _digest(index_keys, spec, fs, values[fs.name]),
-                            "subject_id": rec.subject,
-                        }
-                    )
+            (upd_rows if rec.subject in existing else new_rows).append(row)
+            index_rows += [
+                {
+                    "tenant_id": tenant,
+                    "field": fs.name,
+                    "digest": _digest(index_keys, spec, fs, values[fs.name]),
+                    "subject_id": rec.subject,
+                }
+                for fs in searchable
+                if fs.name in values
+            ]
         if new_rows:
-            conn.execute(insert(records), new_rows)
-        for row in upd_rows:
+            conn.execute(
+                insert(records).values(
+                    tenant_id=bindparam("tenant"),
+                    subject_id=bindparam("subject"),
+                    sealed=bindparam("sealed"),
+                    tokens=bindparam("tokens"),
+                    created_at=bindparam("now"),
+                    updated_at=bindparam("now"),
+                ),
+                new_rows,
+            )
+        if upd_rows:
             conn.execute(
                 update(records)
-                .where(records.c.tenant_id == tenant, records.c.subject_id == row["subject_id"])
-                .values(sealed=row["sealed"], tokens=row["tokens"], updated_at=now)
+                .where(
+                    records.c.tenant_id == bindparam("tenant"),
+                    records.c.subject_id == bindparam("subject"),
+                )
+                .values(
+                    sealed=bindparam("sealed"),
+                    tokens=bindparam("tokens"),
+                    updated_at=bindparam("now"),
+                ),
+                upd_rows,
             )
-        if existing:
             for chunk in _chunks(sorted(existing)):
                 conn.execute(
                     delete(blind_index).where(
@@ -214,16 +243,10 @@ def put(
 
 
 def _load(conn: Connection, tenant: str, subject: str) -> Any:
-    row = conn.execute(
-        select(records).where(records.c.tenant_id == tenant, records.c.subject_id == subject)
-    ).first()
+    row = conn.execute(_RECORD, {"tenant": tenant, "subject": subject}).first()
     if row is not None:
         return row
-    gone = conn.execute(
-        select(erasures.c.erased_at).where(
-            erasures.c.tenant_id == tenant, erasures.c.subject_id == subject
-        )
-    ).first()
+    gone = conn.execute(_ERASED, {"tenant": tenant, "subject": subject}).first()
     if gone is not None:
         raise Erased(
             f"subject '{subject}' of tenant '{tenant}' was erased on "
@@ -232,26 +255,25 @@ def _load(conn: Connection, tenant: str, subject: str) -> Any:
     raise NotFound(f"no record '{subject}' in tenant '{tenant}'")
 
 
+def _subject_key(inst: Instance, tenant: str, subject: str) -> tuple[DataKey, int]:
+    with transaction(inst.keys, read_only=True) as kconn:
+        return keyring.data_key(inst, kconn, tenant, subject)
+
+
 def _masked(inst: Instance, spec: TenantSpec, row: Any) -> MaskedRecord:
     sealed: dict[str, str] = json.loads(row.sealed)
-    with transaction(inst.keys) as kconn:
-        key = keyring.data_key(inst, kconn, spec.tenant, row.subject_id)
-        version = kconn.execute(
-            select(subject_keys.c.key_version).where(
-                subject_keys.c.tenant_id == spec.tenant, subject_keys.c.subject_id == row.subject_id
-            )
-        ).scalar_one()
-    shown = {}
-    for fs in spec.fields:
-        if fs.name in sealed:
-            plain = _open(key, spec.tenant, row.subject_id, fs.name, sealed[fs.name])
-            shown[fs.name] = mask(fs.mask, plain)
+    key, version = _subject_key(inst, spec.tenant, row.subject_id)
+    shown = {
+        fs.name: mask(fs.mask, _open(key, spec.tenant, row.subject_id, fs.name, sealed[fs.name]))
+        for fs in spec.fields
+        if fs.name in sealed
+    }
     return MaskedRecord(
         spec.tenant,
         row.subject_id,
         shown,
         json.loads(row.tokens),
-        int(version),
+        version,
         row.created_at,
         row.updated_at,
     )
@@ -269,8 +291,9 @@ def get(
     context: RequestContext | None = None,
 ) -> MaskedRecord:
     """The masked view. Raises NotFound, Erased."""
-    with gate(inst.data, principal, "record.get", Resource(tenant, subject), context=context) as p:
-        spec = require_tenant(p.conn, tenant)
+    resource = Resource.subject(tenant, subject)
+    with gate(inst.data, principal, "record.get", resource, context=context) as p:
+        spec = require_tenant(inst, p.conn, tenant)
         return _masked(inst, spec, _load(p.conn, tenant, subject))
 
 
@@ -284,18 +307,15 @@ def reveal(
     context: RequestContext | None = None,
 ) -> str:
     """One field in clear, for a stated purpose. Raises BadInput, NotFound, Erased, Denied."""
-    with gate(
-        inst.data, principal, "record.reveal", Resource(tenant, subject, (field,)), purpose, context
-    ) as p:
-        spec = require_tenant(p.conn, tenant)
+    resource = Resource.subject(tenant, subject, (field,))
+    with gate(inst.data, principal, "record.reveal", resource, purpose, context) as p:
+        spec = require_tenant(inst, p.conn, tenant)
         if spec.field(field) is None:
             raise BadInput(f"tenant '{tenant}' has no field '{field}'", field="field")
-        row = _load(p.conn, tenant, subject)
-        sealed = json.loads(row.sealed)
+        sealed = json.loads(_load(p.conn, tenant, subject).sealed)
         if field not in sealed:
             raise NotFound(f"record '{subject}' has no value for '{field}'")
-        with transaction(inst.keys) as kconn:
-            key = keyring.data_key(inst, kconn, tenant, subject)
+        key, _ = _subject_key(inst, tenant, subject)
         return _open(key, tenant, subject, field, sealed[field])
 
 
@@ -309,13 +329,13 @@ def find(
 ) -> list[MaskedRecord]:
     """Masked views of the records whose `field` equals `value` once normalised.
 
-    Each match is recorded as a view of that subject. Raises BadInput for a field that is not
-    searchable or a value its class cannot have.
+    The matches are recorded as one further entry (a view of those subjects) in the same
+    transaction. Raises BadInput for a field that is not searchable or a value its class
+    cannot have.
     """
-    with gate(
-        inst.data, principal, "record.find", Resource(tenant, None, (field,)), context=context
-    ) as p:
-        spec = require_tenant(p.conn, tenant)
+    resource = Resource(tenant, (), (field,))
+    with gate(inst.data, principal, "record.find", resource, context=context) as p:
+        spec = require_tenant(inst, p.conn, tenant)
         fs = spec.field(field)
         if fs is None or not fs.searchable:
             searchable = [f.name for f in spec.fields if f.searchable]
@@ -324,24 +344,17 @@ def find(
                 f"(searchable: {', '.join(searchable) or 'none'})",
                 field="field",
             )
-        with transaction(inst.keys) as kconn:
+        with transaction(inst.keys, read_only=True) as kconn:
             index_keys = keyring.keyset(inst, kconn, tenant, INDEX)
         try:
             digest = _digest(index_keys, spec, fs, canonical(fs.cls, value, spec.phone_region))
         except ValueError as exc:
             raise BadInput(f"{exc} (class {fs.cls})", field=field) from exc
         subjects = list(
-            p.conn.execute(
-                select(blind_index.c.subject_id)
-                .where(
-                    blind_index.c.tenant_id == tenant,
-                    blind_index.c.field == field,
-                    blind_index.c.digest == digest,
-                )
-                .order_by(blind_index.c.subject_id)
-            ).scalars()
+            p.conn.execute(_FIND, {"tenant": tenant, "field": field, "digest": digest}).scalars()
         )
-        p.disclose("record.get", [Resource(tenant, s) for s in subjects])
+        if subjects:
+            p.disclose("record.get", Resource(tenant, tuple(subjects)))
         return [_masked(inst, spec, _load(p.conn, tenant, s)) for s in subjects]
 
 
@@ -357,10 +370,9 @@ def erase(
 
     Raises NotFound, Erased (already erased).
     """
-    with gate(
-        inst.data, principal, "record.erase", Resource(tenant, subject), context=context
-    ) as p:
-        require_tenant(p.conn, tenant)
+    resource = Resource.subject(tenant, subject)
+    with gate(inst.data, principal, "record.erase", resource, context=context) as p:
+        require_tenant(inst, p.conn, tenant)
         _load(p.conn, tenant, subject)
         now = datetime.now(UTC)
         p.conn.execute(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, bindparam, func, insert, select
 
 from strongroom.access import Principal, Resource, gate
 from strongroom.errors import Conflict, NotFound
@@ -44,12 +44,20 @@ class TenantInfo:
         }
 
 
-def require_tenant(conn: Connection, tenant: str) -> TenantSpec:
-    """Raises NotFound."""
-    row = conn.execute(select(tenants.c.spec).where(tenants.c.id == tenant)).first()
+_SPEC = select(tenants.c.spec).where(tenants.c.id == bindparam("tenant"))
+
+
+def require_tenant(inst: Instance, conn: Connection, tenant: str) -> TenantSpec:
+    """The tenant's spec, read once per process (a spec does not change). Raises NotFound."""
+    cached = inst.specs.get(tenant)
+    if isinstance(cached, TenantSpec):
+        return cached
+    row = conn.execute(_SPEC, {"tenant": tenant}).first()
     if row is None:
         raise NotFound(f"no tenant '{tenant}'")
-    return TenantSpec.from_json(row[0])
+    spec = TenantSpec.from_json(row[0])
+    inst.specs[tenant] = spec
+    return spec
 
 
 def create(inst: Instance, principal: Principal, spec: TenantSpec) -> TenantInfo:
@@ -72,8 +80,8 @@ def create(inst: Instance, principal: Principal, spec: TenantSpec) -> TenantInfo
         return TenantInfo(spec, now, 0)
 
 
-def _info(conn: Connection, tenant: str) -> TenantInfo:
-    spec = require_tenant(conn, tenant)
+def _info(inst: Instance, conn: Connection, tenant: str) -> TenantInfo:
+    spec = require_tenant(inst, conn, tenant)
     created = conn.execute(select(tenants.c.created_at).where(tenants.c.id == tenant)).scalar_one()
     count = conn.execute(
         select(func.count()).select_from(records).where(records.c.tenant_id == tenant)
@@ -83,10 +91,10 @@ def _info(conn: Connection, tenant: str) -> TenantInfo:
 
 def show(inst: Instance, principal: Principal, tenant: str) -> TenantInfo:
     with gate(inst.data, principal, "tenant.show", Resource(tenant)) as p:
-        return _info(p.conn, tenant)
+        return _info(inst, p.conn, tenant)
 
 
 def list_all(inst: Instance, principal: Principal) -> list[TenantInfo]:
     with gate(inst.data, principal, "tenant.list", Resource(None)) as p:
         ids = p.conn.execute(select(tenants.c.id).order_by(tenants.c.id)).scalars().all()
-        return [_info(p.conn, t) for t in ids]
+        return [_info(inst, p.conn, t) for t in ids]

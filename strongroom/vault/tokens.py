@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, bindparam, delete, insert, select
 
 from strongroom.access import Principal, Resource, gate
 from strongroom.audit import RequestContext
@@ -32,37 +32,70 @@ def entry_binding(tenant: str, token: str) -> bytes:
     return json.dumps(["strongroom/token-vault/v1", tenant, token]).encode()
 
 
-def issue_token(inst: Instance, kconn: Connection, tenant: str, card: str) -> str:
-    """The tenant's token for `card` (digits, Luhn-valid), creating the vault entry if new."""
+_BY_FINGERPRINT = select(token_vault.c.fingerprint, token_vault.c.token).where(
+    token_vault.c.tenant_id == bindparam("tenant"),
+    token_vault.c.fingerprint.in_(bindparam("fingerprints", expanding=True)),
+)
+_TAKEN = select(token_vault.c.token).where(
+    token_vault.c.tenant_id == bindparam("tenant"),
+    token_vault.c.token.in_(bindparam("tokens", expanding=True)),
+)
+_CHUNK = 500
+
+
+def issue_tokens(inst: Instance, kconn: Connection, tenant: str, cards: set[str]) -> dict[str, str]:
+    """The tenant's token for each card (digits, Luhn-valid), creating vault entries for new
+    cards. A card already in the vault keeps its token: that is what makes tokens stable."""
     tks = keyring.keyset(inst, kconn, tenant, TOKEN)
-    fingerprint = tks.keyed_digest("card-fingerprint", card.encode())
-    found = kconn.execute(
-        select(token_vault.c.token).where(
-            token_vault.c.tenant_id == tenant, token_vault.c.fingerprint == fingerprint
-        )
-    ).scalar()
-    if found is not None:
-        return str(found)
+    prints = {card: tks.keyed_digest("card-fingerprint", card.encode()) for card in cards}
+    by_print = {fp: card for card, fp in prints.items()}
+    out: dict[str, str] = {}
+    fps = list(by_print)
+    for start in range(0, len(fps), _CHUNK):
+        chunk = fps[start : start + _CHUNK]
+        for fp, token in kconn.execute(_BY_FINGERPRINT, {"tenant": tenant, "fingerprints": chunk}):
+            out[by_print[bytes(fp)]] = str(token)
+    pending = sorted(cards - set(out))
     dks = keyring.keyset(inst, kconn, tenant, DATA)
+    now = datetime.now(UTC)
     for attempt in range(_ATTEMPTS):
-        token = format_token(card, tks.keyed_digest(f"token/{attempt}", card.encode()))
-        taken = kconn.execute(
-            select(token_vault.c.token).where(
-                token_vault.c.tenant_id == tenant, token_vault.c.token == token
+        if not pending:
+            return out
+        wanted = {
+            card: format_token(card, tks.keyed_digest(f"token/{attempt}", card.encode()))
+            for card in pending
+        }
+        taken: set[str] = set()
+        candidates = list(wanted.values())
+        for start in range(0, len(candidates), _CHUNK):
+            chunk = candidates[start : start + _CHUNK]
+            taken.update(kconn.execute(_TAKEN, {"tenant": tenant, "tokens": chunk}).scalars())
+        rows, retry = [], []
+        for card, token in wanted.items():
+            if token in taken:
+                retry.append(card)
+                continue
+            taken.add(token)  # two new cards of one batch must not share a token either
+            out[card] = token
+            rows.append(
+                {
+                    "tenant_id": tenant,
+                    "token": token,
+                    "fingerprint": prints[card],
+                    "sealed": dks.seal(card.encode(), entry_binding(tenant, token)),
+                    "created_at": now,
+                }
             )
-        ).first()
-        if taken is None:
-            kconn.execute(
-                insert(token_vault).values(
-                    tenant_id=tenant,
-                    token=token,
-                    fingerprint=fingerprint,
-                    sealed=dks.seal(card.encode(), entry_binding(tenant, token)),
-                    created_at=datetime.now(UTC),
-                )
-            )
-            return token
-    raise Conflict(f"no free token for this card length after {_ATTEMPTS} tries")
+        if rows:
+            kconn.execute(insert(token_vault), rows)
+        pending = retry
+    if pending:
+        raise Conflict(f"no free token for {len(pending)} card(s) after {_ATTEMPTS} tries")
+    return out
+
+
+def issue_token(inst: Instance, kconn: Connection, tenant: str, card: str) -> str:
+    return issue_tokens(inst, kconn, tenant, {card})[card]
 
 
 def reveal_token(inst: Instance, kconn: Connection, tenant: str, token: str) -> str:
@@ -138,9 +171,9 @@ def tokenize(
     if cls != "CREDIT_CARD":
         raise BadInput(f"only CREDIT_CARD values are tokenized, not {cls}", field="class")
     with gate(
-        inst.data, principal, "token.tokenize", Resource(tenant, fields=(cls,)), context=context
+        inst.data, principal, "token.tokenize", Resource(tenant, (), (cls,)), context=context
     ) as p:
-        require_tenant(p.conn, tenant)
+        require_tenant(inst, p.conn, tenant)
         try:
             card = card_digits(value)
         except ValueError as exc:
@@ -162,14 +195,14 @@ def detokenize(
         inst.data,
         principal,
         "token.detokenize",
-        Resource(tenant, fields=("CREDIT_CARD",)),
+        Resource(tenant, (), ("CREDIT_CARD",)),
         purpose,
         context,
     ) as p:
-        require_tenant(p.conn, tenant)
+        require_tenant(inst, p.conn, tenant)
         if not is_token_shaped(token):
             raise BadInput(
                 "not a token: tokens are 12-19 digits that fail the Luhn check", field="token"
             )
-        with transaction(inst.keys) as kconn:
+        with transaction(inst.keys, read_only=True) as kconn:
             return reveal_token(inst, kconn, tenant, token)
