@@ -185,7 +185,9 @@ def put(
             )
             index_keys = keyring.keyset(inst, kconn, tenant, INDEX)
         now = datetime.now(UTC)
-        new_rows, upd_rows, index_rows = [], [], []
+        new_rows: list[dict[str, Any]] = []
+        upd_rows: list[dict[str, Any]] = []
+        index_rows: list[dict[str, Any]] = []
         for rec, values in clean:
             row = {
                 "tenant": tenant,
