@@ -52,8 +52,9 @@ def issue_tokens(inst: Instance, kconn: Connection, tenant: str, cards: set[str]
     out: dict[str, str] = {}
     fps = list(by_print)
     for start in range(0, len(fps), _CHUNK):
-        chunk = fps[start : start + _CHUNK]
-        for fp, token in kconn.execute(_BY_FINGERPRINT, {"tenant": tenant, "fingerprints": chunk}):
+        fp_chunk = fps[start : start + _CHUNK]
+        rows_ = kconn.execute(_BY_FINGERPRINT, {"tenant": tenant, "fingerprints": fp_chunk})
+        for fp, token in rows_:
             out[by_print[bytes(fp)]] = str(token)
     pending = sorted(cards - set(out))
     dks = keyring.keyset(inst, kconn, tenant, DATA)
@@ -70,7 +71,8 @@ def issue_tokens(inst: Instance, kconn: Connection, tenant: str, cards: set[str]
         for start in range(0, len(candidates), _CHUNK):
             chunk = candidates[start : start + _CHUNK]
             taken.update(kconn.execute(_TAKEN, {"tenant": tenant, "tokens": chunk}).scalars())
-        rows, retry = [], []
+        rows: list[dict[str, object]] = []
+        retry: list[str] = []
         for card, token in wanted.items():
             if token in taken:
                 retry.append(card)
