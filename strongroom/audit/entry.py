@@ -6,6 +6,7 @@ so the same entry always hashes to the same bytes, whoever serialises it.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -76,4 +77,32 @@ class Entry:
         return body
 
     def canonical(self) -> bytes:
-        return bytes(rfc8785.dumps(self.to_dict()))
+        return canonical_json(self.to_dict())
+
+
+def _plain(value: Any) -> bool:
+    """True when `value` holds only what RFC 8785 and `json.dumps(sort_keys=True)` write
+    identically: ASCII keys (UTF-16 and code-point order agree), strings without lone
+    surrogates, bools, None, and integers JSON numbers represent exactly."""
+    if value is None or isinstance(value, bool):
+        return True
+    if isinstance(value, str):
+        return not any(0xD800 <= ord(c) <= 0xDFFF for c in value) if not value.isascii() else True
+    if isinstance(value, int):
+        return -(2**53) < value < 2**53
+    if isinstance(value, list):
+        return all(_plain(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and k.isascii() and _plain(v) for k, v in value.items())
+    return False
+
+
+def canonical_json(value: Any) -> bytes:
+    """RFC 8785 canonical JSON. The `rfc8785` library is the reference; entries, which hold
+    only text, integers and flags, take the standard library's C encoder, which gives the same
+    bytes for them (a property test holds the two together) at a tenth of the cost."""
+    if _plain(value):
+        return json.dumps(
+            value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+        ).encode()
+    return bytes(rfc8785.dumps(value))

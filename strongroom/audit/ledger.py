@@ -6,8 +6,7 @@ Guarantees:
 - Entries are numbered 0, 1, 2, ... without gaps. Each stores
   `entry_hash = SHA-256(0x02 || prev_hash || leaf)`, where `leaf = SHA-256(0x00 || body)` is the
   RFC 9162 leaf hash (0x02 is neither RFC 9162's leaf nor node prefix), chaining every entry to
-  all before it; the head (size, last hash) is one row that every append locks, which
-  serialises appends across processes.
+  all before it. Appends are serialised across processes by the database's write lock.
 """
 
 from __future__ import annotations
@@ -15,10 +14,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, insert, select, text
 
 from strongroom.audit.entry import Entry
-from strongroom.store.tables import audit_entries, ledger_head
+from strongroom.store.tables import audit_entries
 
 GENESIS = bytes(32)
 
@@ -31,25 +30,26 @@ def chain_hash(prev: bytes, body: bytes) -> bytes:
     return hashlib.sha256(b"\x02" + prev + leaf_hash(body)).digest()
 
 
-_HEAD = (
-    select(ledger_head.c.size, ledger_head.c.head_hash)
-    .where(ledger_head.c.id == 1)
-    .with_for_update()
+# Appends are serialised by the database: SQLite's BEGIN IMMEDIATE already holds the one write
+# lock; on PostgreSQL a transaction-scoped advisory lock does the same job. The head of the
+# ledger is then simply its last entry.
+_LEDGER_LOCK = text("SELECT pg_advisory_xact_lock(7710001)")
+_LAST = (
+    select(audit_entries.c.seq, audit_entries.c.entry_hash)
+    .order_by(audit_entries.c.seq.desc())
+    .limit(1)
 )
 _INSERT = insert(audit_entries)
-_MOVE_HEAD = (
-    update(ledger_head)
-    .where(ledger_head.c.id == 1)
-    .values(size=bindparam("size"), head_hash=bindparam("head"))
-)
 
 
 def append(conn: Connection, entries: Sequence[Entry]) -> list[int]:
     """Append entries in order; returns their sequence numbers."""
     if not entries:
         return []
-    head = conn.execute(_HEAD).first()
-    size, prev = (int(head[0]), bytes(head[1])) if head else (0, GENESIS)
+    if conn.dialect.name == "postgresql":
+        conn.execute(_LEDGER_LOCK)
+    last = conn.execute(_LAST).first()
+    size, prev = (int(last[0]) + 1, bytes(last[1])) if last else (0, GENESIS)
     rows: list[dict[str, object]] = []
     for i, entry in enumerate(entries):
         body = entry.canonical()
@@ -69,9 +69,4 @@ def append(conn: Connection, entries: Sequence[Entry]) -> list[int]:
         )
         prev = link
     conn.execute(_INSERT, rows)
-    new_size = size + len(rows)
-    if head:
-        conn.execute(_MOVE_HEAD, {"size": new_size, "head": prev})
-    else:
-        conn.execute(insert(ledger_head).values(id=1, size=new_size, head_hash=prev))
-    return list(range(size, new_size))
+    return list(range(size, size + len(rows)))

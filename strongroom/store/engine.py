@@ -63,17 +63,20 @@ def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(conn: Connection) -> None:
-    read = conn.get_execution_options().get("strongroom_read", False)
-    conn.exec_driver_sql("BEGIN DEFERRED" if read else "BEGIN IMMEDIATE")
+    # A read-only block runs its statements in autocommit: each read sees committed data and
+    # never waits for the write lock.
+    if not conn.get_execution_options().get("strongroom_read", False):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 @contextmanager
 def transaction(engine: Engine, *, read_only: bool = False) -> Iterator[Connection]:
     """One database transaction: committed when the block ends, rolled back if it raises.
 
-    `read_only` lets SQLite readers proceed beside a writer (a deferred BEGIN); it is a promise
-    by the caller, not a check. Raises Conflict on a uniqueness or integrity violation,
-    StoreUnavailable on any other database failure.
+    `read_only` lets SQLite readers proceed beside a writer (no BEGIN: each statement reads
+    committed data on its own); it is a promise by the caller, not a check.
+    Raises Conflict on a uniqueness or integrity violation, StoreUnavailable on any other
+    database failure.
     """
     try:
         with engine.connect() as conn:

@@ -103,14 +103,6 @@ audit_entries = Table(
     Index("ix_audit_principal_seq", "principal", "seq"),
 )
 
-ledger_head = Table(
-    "ledger_head",
-    data,
-    Column("id", Integer, primary_key=True),
-    Column("size", BigInteger, nullable=False),
-    Column("head_hash", LargeBinary(32), nullable=False),
-)
-
 tenant_keysets = Table(
     "tenant_keysets",
     keys,

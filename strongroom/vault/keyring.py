@@ -78,6 +78,10 @@ _SUBJECT_KEYS = select(
     subject_keys.c.tenant_id == bindparam("tenant"),
     subject_keys.c.subject_id.in_(bindparam("subjects", expanding=True)),
 )
+_SUBJECT_KEY = select(subject_keys.c.wrapped, subject_keys.c.key_version).where(
+    subject_keys.c.tenant_id == bindparam("tenant"),
+    subject_keys.c.subject_id == bindparam("subject"),
+)
 _CHUNK = 500
 
 
@@ -101,12 +105,13 @@ def data_keys(
 
 def data_key(inst: Instance, conn: Connection, tenant: str, subject: str) -> tuple[DataKey, int]:
     """Raises Erased when the key is gone: a stored subject without a key has been shredded."""
-    found = data_keys(inst, conn, tenant, [subject]).get(subject)
+    found = conn.execute(_SUBJECT_KEY, {"tenant": tenant, "subject": subject}).first()
     if found is None:
         raise Erased(
             f"subject '{subject}' of tenant '{tenant}' has no data key: erased or never stored"
         )
-    return found
+    ks = keyset(inst, conn, tenant, DATA)
+    return DataKey.unwrap(found[0], ks, tenant, subject), int(found[1])
 
 
 def add_data_keys(
