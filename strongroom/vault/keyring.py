@@ -23,6 +23,7 @@ from strongroom.crypto import (
 )
 from strongroom.errors import Erased, KeyUnavailable
 from strongroom.instance import Instance
+from strongroom.store.bulk import insert_rows
 from strongroom.store.tables import subject_keys, tenant_keysets
 
 
@@ -122,18 +123,10 @@ def add_data_keys(
     now = datetime.now(UTC)
     version = ks.primary_version
     keys = {s: DataKey.generate() for s in subjects}
-    if keys:
-        conn.execute(
-            insert(subject_keys),
-            [
-                {
-                    "tenant_id": tenant,
-                    "subject_id": s,
-                    "wrapped": k.wrap(ks, tenant, s),
-                    "key_version": version,
-                    "created_at": now,
-                }
-                for s, k in keys.items()
-            ],
-        )
+    insert_rows(
+        conn,
+        subject_keys,
+        ("tenant_id", "subject_id", "wrapped", "key_version", "created_at"),
+        [(tenant, s, k.wrap(ks, tenant, s), version, now) for s, k in keys.items()],
+    )
     return {s: (k, version) for s, k in keys.items()}

@@ -24,6 +24,7 @@ from strongroom.audit import RequestContext
 from strongroom.crypto import INDEX, Binding, DataKey, Keyset
 from strongroom.errors import BadInput, Erased, NotFound
 from strongroom.instance import Instance
+from strongroom.store.bulk import insert_rows
 from strongroom.store.engine import transaction
 from strongroom.store.tables import blind_index, erasures, records, subject_keys
 from strongroom.vault import keyring, tokens
@@ -49,6 +50,13 @@ _ERASED_AMONG = select(erasures.c.subject_id).where(
 _EXISTING = select(records.c.subject_id).where(
     records.c.tenant_id == bindparam("tenant"),
     records.c.subject_id.in_(bindparam("subjects", expanding=True)),
+)
+_RECORD_COLUMNS = ("tenant_id", "subject_id", "sealed", "tokens", "created_at", "updated_at")
+_INDEX_COLUMNS = ("tenant_id", "field", "digest", "subject_id")
+_UPDATE_RECORD = (
+    update(records)
+    .where(records.c.tenant_id == bindparam("tenant"), records.c.subject_id == bindparam("subject"))
+    .values(sealed=bindparam("sealed"), tokens=bindparam("tokens"), updated_at=bindparam("now"))
 )
 _FIND = (
     select(blind_index.c.subject_id)
@@ -123,7 +131,9 @@ def _digest(index_keys: Keyset, spec: TenantSpec, fs: FieldSpec, value: str) -> 
 def _seal(key: DataKey, tenant: str, subject: str, values: dict[str, str]) -> str:
     return json.dumps(
         {
-            name: base64.b64encode(key.seal(v.encode(), Binding(tenant, subject, name))).decode()
+            name: base64.b64encode(key.seal(v.encode(), Binding(tenant, subject, name))).decode(
+                "ascii"
+            )
             for name, v in values.items()
         }
     )
@@ -185,62 +195,40 @@ def put(
             )
             index_keys = keyring.keyset(inst, kconn, tenant, INDEX)
         now = datetime.now(UTC)
-        new_rows: list[dict[str, Any]] = []
+        new_rows: list[tuple[Any, ...]] = []
         upd_rows: list[dict[str, Any]] = []
-        index_rows: list[dict[str, Any]] = []
+        index_rows: list[tuple[Any, ...]] = []
         for rec, values in clean:
-            row = {
-                "tenant": tenant,
-                "subject": rec.subject,
-                "sealed": _seal(keys[rec.subject][0], tenant, rec.subject, values),
-                "tokens": json.dumps(held[rec.subject]),
-                "now": now,
-            }
-            (upd_rows if rec.subject in existing else new_rows).append(row)
+            subject = rec.subject
+            sealed = _seal(keys[subject][0], tenant, subject, values)
+            held_json = json.dumps(held[subject])
+            if subject in existing:
+                upd_rows.append(
+                    {
+                        "tenant": tenant,
+                        "subject": subject,
+                        "sealed": sealed,
+                        "tokens": held_json,
+                        "now": now,
+                    }
+                )
+            else:
+                new_rows.append((tenant, subject, sealed, held_json, now, now))
             index_rows += [
-                {
-                    "tenant_id": tenant,
-                    "field": fs.name,
-                    "digest": _digest(index_keys, spec, fs, values[fs.name]),
-                    "subject_id": rec.subject,
-                }
+                (tenant, fs.name, _digest(index_keys, spec, fs, values[fs.name]), subject)
                 for fs in searchable
                 if fs.name in values
             ]
-        if new_rows:
-            conn.execute(
-                insert(records).values(
-                    tenant_id=bindparam("tenant"),
-                    subject_id=bindparam("subject"),
-                    sealed=bindparam("sealed"),
-                    tokens=bindparam("tokens"),
-                    created_at=bindparam("now"),
-                    updated_at=bindparam("now"),
-                ),
-                new_rows,
-            )
+        insert_rows(conn, records, _RECORD_COLUMNS, new_rows)
         if upd_rows:
-            conn.execute(
-                update(records)
-                .where(
-                    records.c.tenant_id == bindparam("tenant"),
-                    records.c.subject_id == bindparam("subject"),
-                )
-                .values(
-                    sealed=bindparam("sealed"),
-                    tokens=bindparam("tokens"),
-                    updated_at=bindparam("now"),
-                ),
-                upd_rows,
-            )
+            conn.execute(_UPDATE_RECORD, upd_rows)
             for chunk in _chunks(sorted(existing)):
                 conn.execute(
                     delete(blind_index).where(
                         blind_index.c.tenant_id == tenant, blind_index.c.subject_id.in_(chunk)
                     )
                 )
-        if index_rows:
-            conn.execute(insert(blind_index), index_rows)
+        insert_rows(conn, blind_index, _INDEX_COLUMNS, index_rows)
         return PutResult(tenant, len(new_rows), len(upd_rows))
 
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, bindparam, delete, insert, select
+from sqlalchemy import Connection, bindparam, delete, select
 
 from strongroom.access import Principal, Resource, gate
 from strongroom.audit import RequestContext
 from strongroom.crypto import DATA, TOKEN
 from strongroom.errors import BadInput, Conflict, NotFound
 from strongroom.instance import Instance
+from strongroom.store.bulk import insert_rows
 from strongroom.store.engine import transaction
 from strongroom.store.tables import token_refs, token_vault
 from strongroom.vault import keyring
@@ -71,7 +72,7 @@ def issue_tokens(inst: Instance, kconn: Connection, tenant: str, cards: set[str]
         for start in range(0, len(candidates), _CHUNK):
             chunk = candidates[start : start + _CHUNK]
             taken.update(kconn.execute(_TAKEN, {"tenant": tenant, "tokens": chunk}).scalars())
-        rows: list[dict[str, object]] = []
+        rows: list[tuple[object, ...]] = []
         retry: list[str] = []
         for card, token in wanted.items():
             if token in taken:
@@ -79,17 +80,11 @@ def issue_tokens(inst: Instance, kconn: Connection, tenant: str, cards: set[str]
                 continue
             taken.add(token)  # two new cards of one batch must not share a token either
             out[card] = token
-            rows.append(
-                {
-                    "tenant_id": tenant,
-                    "token": token,
-                    "fingerprint": prints[card],
-                    "sealed": dks.seal(card.encode(), entry_binding(tenant, token)),
-                    "created_at": now,
-                }
-            )
-        if rows:
-            kconn.execute(insert(token_vault), rows)
+            sealed = dks.seal(card.encode(), entry_binding(tenant, token))
+            rows.append((tenant, token, prints[card], sealed, now))
+        insert_rows(
+            kconn, token_vault, ("tenant_id", "token", "fingerprint", "sealed", "created_at"), rows
+        )
         pending = retry
     if pending:
         raise Conflict(f"no free token for {len(pending)} card(s) after {_ATTEMPTS} tries")
@@ -125,9 +120,8 @@ def reference(kconn: Connection, tenant: str, refs: list[tuple[str, str]]) -> No
             )
         )
     }
-    new = [{"tenant_id": tenant, "token": t, "subject_id": s} for t, s in set(refs) - existing]
-    if new:
-        kconn.execute(insert(token_refs), new)
+    new = [(tenant, t, s) for t, s in sorted(set(refs) - existing)]
+    insert_rows(kconn, token_refs, ("tenant_id", "token", "subject_id"), new)
 
 
 def release(kconn: Connection, tenant: str, subject: str) -> int:
