@@ -17,13 +17,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Engine
 
 from strongroom.access.policy import Decision, OperatorPolicy, Policy, Resource
 from strongroom.access.principal import Principal
 from strongroom.audit import Entry, Outcome, RequestContext, append
 from strongroom.errors import Denied, StrongroomError
-from strongroom.store.engine import transaction
+from strongroom.store.engine import Tx, transaction
 
 DEFAULT_POLICY: Policy = OperatorPolicy()
 
@@ -68,7 +68,7 @@ class Passage:
     """The open door: the transaction the action runs in, and a way to record what the action
     discloses beyond what was asked (a find's matches), each decided by the same policy."""
 
-    conn: Connection
+    tx: Tx
     attempt: Attempt
     policy: Policy
 
@@ -80,7 +80,7 @@ class Passage:
         if not decision.allowed:
             raise _refuse(decision)
         shown = Attempt(a.principal, action, resource, a.purpose, a.context, None)
-        append(self.conn, [shown.entry("allowed", decision)])
+        append(self.tx, [shown.entry("allowed", decision)])
 
 
 @contextmanager
@@ -104,18 +104,18 @@ def gate(
     decider = policy or DEFAULT_POLICY
     decision = decider.decide(principal, action, resource, purpose, attempt.context)
     if not decision.allowed:
-        with transaction(engine) as conn:
-            append(conn, [attempt.entry("denied", decision)])
+        with transaction(engine) as tx:
+            append(tx, [attempt.entry("denied", decision)])
         raise _refuse(decision)
     try:
-        with transaction(engine) as conn:
-            append(conn, [attempt.entry("allowed", decision)])
-            yield Passage(conn, attempt, decider)
+        with transaction(engine) as tx:
+            append(tx, [attempt.entry("allowed", decision)])
+            yield Passage(tx, attempt, decider)
     except BaseException as exc:
         why = exc.kind if isinstance(exc, StrongroomError) else type(exc).__name__
         try:
-            with transaction(engine) as conn:
-                append(conn, [attempt.entry("failed", decision, reason=f"failed: {why}")])
+            with transaction(engine) as tx:
+                append(tx, [attempt.entry("failed", decision, reason=f"failed: {why}")])
         except StrongroomError:
             pass  # the original error is the one to report; the store is likely down
         raise

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from strongroom.store.engine import transaction
+from strongroom.store.engine import schema_transaction
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 HEADS = {"data": "0001_data", "keys": "0001_keys"}
@@ -33,7 +33,7 @@ def upgrade(engine: Engine, kind: str) -> None:
     from alembic import command
 
     cfg = alembic_config(kind)
-    with transaction(engine) as conn:
+    with schema_transaction(engine) as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
 
@@ -42,7 +42,7 @@ def is_current(engine: Engine, kind: str) -> bool:
     try:
         with engine.connect() as conn:
             table = _VERSION_TABLES[kind]  # a fixed name from this module, never input
-            row = conn.execute(text(f"SELECT version_num FROM {table}")).first()  # noqa: S608
+            row = conn.execute(text(f"SELECT version_num FROM {table}")).first()
     except SQLAlchemyError:
         return False  # no version table yet: a store that was never migrated
     return row is not None and row[0] == HEADS[kind]

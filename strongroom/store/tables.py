@@ -3,8 +3,9 @@
 The data store holds only sealed values, keyed digests and the audit ledger; no customer value
 is ever written to it in clear. The key store holds wrapped tenant keysets and wrapped subject
 data keys; it lives in its own database so that backups of the data store never carry keys.
-Schema changes are Alembic migrations (`store/migrations/`); these definitions are what the
-code queries and must match the latest migration (a test checks).
+Times are ISO 8601 UTC text (`2026-11-24T00:14:25.123456Z`): one format on every backend,
+sortable as text, and read without conversion. Schema changes are Alembic migrations
+(`store/migrations/`); these definitions must match the latest migration (a test checks).
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 from sqlalchemy import (
     BigInteger,
     Column,
-    DateTime,
     Index,
     Integer,
     LargeBinary,
@@ -33,7 +33,7 @@ tenants = Table(
     Column("name", String(200), nullable=False),
     Column("spec", Text, nullable=False),  # the parsed spec as JSON: field names and classes only
     Column("retention_days", Integer, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", String(32), nullable=False),
 )
 
 records = Table(
@@ -43,8 +43,8 @@ records = Table(
     Column("subject_id", String(128), primary_key=True),
     Column("sealed", Text, nullable=False),  # JSON {field: base64(sealed value)}
     Column("tokens", Text, nullable=False),  # JSON {field: token} for tokenized fields
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Column("updated_at", String(32), nullable=False),
 )
 
 blind_index = Table(
@@ -65,7 +65,7 @@ token_vault = Table(
     Column("token", String(32), primary_key=True),
     Column("fingerprint", LargeBinary(32), nullable=False),
     Column("sealed", LargeBinary, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", String(32), nullable=False),
     UniqueConstraint("tenant_id", "fingerprint", name="uq_token_vault_fingerprint"),
 )
 
@@ -82,7 +82,7 @@ erasures = Table(
     data,
     Column("tenant_id", String(64), primary_key=True),
     Column("subject_id", String(128), primary_key=True),
-    Column("erased_at", DateTime(timezone=True), nullable=False),
+    Column("erased_at", String(32), nullable=False),
 )
 
 audit_entries = Table(
@@ -110,7 +110,7 @@ tenant_keysets = Table(
     Column("purpose", String(16), primary_key=True),
     Column("wrapped", LargeBinary, nullable=False),
     Column("provider", String(16), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", String(32), nullable=False),
 )
 
 subject_keys = Table(
@@ -120,5 +120,5 @@ subject_keys = Table(
     Column("subject_id", String(128), primary_key=True),
     Column("wrapped", LargeBinary, nullable=False),
     Column("key_version", Integer, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", String(32), nullable=False),
 )

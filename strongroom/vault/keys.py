@@ -13,17 +13,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
-
 from strongroom.access import Principal, Resource, gate
 from strongroom.crypto import DATA, DataKey
 from strongroom.crypto import rotate as rotate_keyset
 from strongroom.instance import Instance
 from strongroom.store.engine import transaction
-from strongroom.store.tables import subject_keys, token_vault
-from strongroom.vault import keyring
+from strongroom.vault import keyring, tokens
 from strongroom.vault.tenants import require_tenant
-from strongroom.vault.tokens import entry_binding
 
 Progress = Callable[[int, int], None]
 
@@ -51,43 +47,27 @@ def rotate(
     with gate(
         inst.data, principal, "keys.rotate", Resource(tenant), details={"rewrap": rewrap}
     ) as p:
-        require_tenant(inst, p.conn, tenant)
-        with transaction(inst.keys) as kconn:
-            old = keyring.keyset(inst, kconn, tenant, DATA)
+        require_tenant(inst, p.tx, tenant)
+        with transaction(inst.keys) as ktx:
+            old = keyring.keyset(inst, ktx, tenant, DATA)
             new = rotate_keyset(old)
-            subjects = tokens = 0
+            subjects = sealed_tokens = 0
             if rewrap:
-                rows = kconn.execute(
-                    select(subject_keys.c.subject_id, subject_keys.c.wrapped).where(
-                        subject_keys.c.tenant_id == tenant
+                wrapped = keyring.wrapped_data_keys(ktx, tenant)
+                for i, (subject, blob) in enumerate(wrapped, start=1):
+                    key = DataKey.unwrap(blob, new, tenant, subject)
+                    keyring.rewrap_data_key(
+                        ktx, tenant, subject, key.wrap(new, tenant, subject), new.primary_version
                     )
-                ).all()
-                for i, (subject, wrapped) in enumerate(rows, start=1):
-                    key = DataKey.unwrap(wrapped, new, tenant, subject)
-                    kconn.execute(
-                        update(subject_keys)
-                        .where(
-                            subject_keys.c.tenant_id == tenant, subject_keys.c.subject_id == subject
-                        )
-                        .values(
-                            wrapped=key.wrap(new, tenant, subject), key_version=new.primary_version
-                        )
-                    )
-                    if progress and (i % 500 == 0 or i == len(rows)):
-                        progress(i, len(rows))
-                subjects = len(rows)
-                entries = kconn.execute(
-                    select(token_vault.c.token, token_vault.c.sealed).where(
-                        token_vault.c.tenant_id == tenant
-                    )
-                ).all()
+                    if progress and (i % 500 == 0 or i == len(wrapped)):
+                        progress(i, len(wrapped))
+                subjects = len(wrapped)
+                entries = tokens.all_entries(ktx, tenant)
                 for token, sealed in entries:
-                    context = entry_binding(tenant, token)
-                    kconn.execute(
-                        update(token_vault)
-                        .where(token_vault.c.tenant_id == tenant, token_vault.c.token == token)
-                        .values(sealed=new.seal(new.unseal(sealed, context), context))
+                    context = tokens.entry_binding(tenant, token)
+                    tokens.reseal_entry(
+                        ktx, tenant, token, new.seal(new.unseal(sealed, context), context)
                     )
-                tokens = len(entries)
-            keyring.store_keyset(inst, kconn, tenant, new)
-        return Rotation(tenant, old.primary_version, new.primary_version, subjects, tokens)
+                sealed_tokens = len(entries)
+            keyring.store_keyset(inst, ktx, tenant, new)
+        return Rotation(tenant, old.primary_version, new.primary_version, subjects, sealed_tokens)

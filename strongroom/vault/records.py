@@ -14,19 +14,14 @@ import base64
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
-
-from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from strongroom.access import Principal, Resource, gate
 from strongroom.audit import RequestContext
 from strongroom.crypto import INDEX, Binding, DataKey, Keyset
 from strongroom.errors import BadInput, Erased, NotFound
 from strongroom.instance import Instance
-from strongroom.store.bulk import insert_rows
-from strongroom.store.engine import transaction
-from strongroom.store.tables import blind_index, erasures, records, subject_keys
+from strongroom.store.engine import Tx, marks, now, transaction
 from strongroom.vault import keyring, tokens
 from strongroom.vault.classes import canonical, index_form
 from strongroom.vault.intake import RawRecord
@@ -37,36 +32,19 @@ from strongroom.vault.tenants import require_tenant
 _CHUNK = 500
 DIGEST_SIZE = 16
 
-_RECORD = select(records).where(
-    records.c.tenant_id == bindparam("tenant"), records.c.subject_id == bindparam("subject")
+_RECORD = (
+    "SELECT subject_id, sealed, tokens, created_at, updated_at FROM records "
+    "WHERE tenant_id = ? AND subject_id = ?"
 )
-_ERASED = select(erasures.c.erased_at).where(
-    erasures.c.tenant_id == bindparam("tenant"), erasures.c.subject_id == bindparam("subject")
-)
-_ERASED_AMONG = select(erasures.c.subject_id).where(
-    erasures.c.tenant_id == bindparam("tenant"),
-    erasures.c.subject_id.in_(bindparam("subjects", expanding=True)),
-)
-_EXISTING = select(records.c.subject_id).where(
-    records.c.tenant_id == bindparam("tenant"),
-    records.c.subject_id.in_(bindparam("subjects", expanding=True)),
-)
-_RECORD_COLUMNS = ("tenant_id", "subject_id", "sealed", "tokens", "created_at", "updated_at")
-_INDEX_COLUMNS = ("tenant_id", "field", "digest", "subject_id")
-_UPDATE_RECORD = (
-    update(records)
-    .where(records.c.tenant_id == bindparam("tenant"), records.c.subject_id == bindparam("subject"))
-    .values(sealed=bindparam("sealed"), tokens=bindparam("tokens"), updated_at=bindparam("now"))
-)
-_FIND = (
-    select(blind_index.c.subject_id)
-    .where(
-        blind_index.c.tenant_id == bindparam("tenant"),
-        blind_index.c.field == bindparam("field"),
-        blind_index.c.digest == bindparam("digest"),
-    )
-    .order_by(blind_index.c.subject_id)
-)
+
+
+@dataclass(frozen=True)
+class _Row:
+    subject_id: str
+    sealed: str
+    tokens: str
+    created_at: str
+    updated_at: str
 
 
 @dataclass(frozen=True)
@@ -86,8 +64,8 @@ class MaskedRecord:
     fields: dict[str, str]
     tokens: dict[str, str]
     key_version: int
-    created_at: datetime
-    updated_at: datetime
+    created_at: str
+    updated_at: str
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -96,8 +74,8 @@ class MaskedRecord:
             "fields": self.fields,
             "tokens": self.tokens,
             "key_version": self.key_version,
-            "created_at": self.created_at.isoformat(),
-            "updated_at": self.updated_at.isoformat(),
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
         }
 
 
@@ -158,13 +136,17 @@ def put(
     fields = tuple(sorted({name for rec in batch for name in rec.values}))
     resource = Resource(tenant, tuple(subjects), fields)
     with gate(inst.data, principal, "record.put", resource, context=context) as p:
-        conn = p.conn
-        spec = require_tenant(inst, conn, tenant)
+        tx = p.tx
+        spec = require_tenant(inst, tx, tenant)
         clean = [(rec, _validate(spec, rec, file)) for rec in batch]
         line_of = {rec.subject: rec.line for rec in batch}
         existing: set[str] = set()
         for chunk in _chunks(subjects):
-            erased = conn.execute(_ERASED_AMONG, {"tenant": tenant, "subjects": chunk}).first()
+            erased = tx.one(
+                f"SELECT subject_id FROM erasures WHERE tenant_id = ? AND subject_id IN "
+                f"({marks(len(chunk))}) LIMIT 1",
+                (tenant, *chunk),
+            )
             if erased is not None:
                 raise BadInput(
                     f"subject '{erased[0]}' was erased and cannot be stored again",
@@ -173,84 +155,89 @@ def put(
                     field="id",
                 )
             existing.update(
-                conn.execute(_EXISTING, {"tenant": tenant, "subjects": chunk}).scalars()
+                tx.column(
+                    f"SELECT subject_id FROM records WHERE tenant_id = ? AND subject_id IN "
+                    f"({marks(len(chunk))})",
+                    (tenant, *chunk),
+                )
             )
         token_fields = [f.name for f in spec.fields if f.tokenize]
         searchable = [f for f in spec.fields if f.searchable]
-        with transaction(inst.keys) as kconn:
-            keys = keyring.data_keys(inst, kconn, tenant, [s for s in subjects if s in existing])
+        with transaction(inst.keys) as ktx:
+            keys = keyring.data_keys(inst, ktx, tenant, [s for s in subjects if s in existing])
             keys.update(
-                keyring.add_data_keys(
-                    inst, kconn, tenant, [s for s in subjects if s not in existing]
-                )
+                keyring.add_data_keys(inst, ktx, tenant, [s for s in subjects if s not in existing])
             )
             cards = {values[f] for _, values in clean for f in token_fields if f in values}
-            token_of = tokens.issue_tokens(inst, kconn, tenant, cards) if cards else {}
+            token_of = tokens.issue_tokens(inst, ktx, tenant, cards) if cards else {}
             held = {
                 rec.subject: {f: token_of[values[f]] for f in token_fields if f in values}
                 for rec, values in clean
             }
             tokens.reference(
-                kconn, tenant, [(t, s) for s, toks in held.items() for t in toks.values()]
+                ktx, tenant, [(t, s) for s, toks in held.items() for t in toks.values()]
             )
-            index_keys = keyring.keyset(inst, kconn, tenant, INDEX)
-        now = datetime.now(UTC)
+            index_keys = keyring.keyset(inst, ktx, tenant, INDEX)
+        stamp = now()
         new_rows: list[tuple[Any, ...]] = []
-        upd_rows: list[dict[str, Any]] = []
+        upd_rows: list[tuple[Any, ...]] = []
         index_rows: list[tuple[Any, ...]] = []
         for rec, values in clean:
             subject = rec.subject
             sealed = _seal(keys[subject][0], tenant, subject, values)
             held_json = json.dumps(held[subject])
             if subject in existing:
-                upd_rows.append(
-                    {
-                        "tenant": tenant,
-                        "subject": subject,
-                        "sealed": sealed,
-                        "tokens": held_json,
-                        "now": now,
-                    }
-                )
+                upd_rows.append((sealed, held_json, stamp, tenant, subject))
             else:
-                new_rows.append((tenant, subject, sealed, held_json, now, now))
+                new_rows.append((tenant, subject, sealed, held_json, stamp, stamp))
             index_rows += [
                 (tenant, fs.name, _digest(index_keys, spec, fs, values[fs.name]), subject)
                 for fs in searchable
                 if fs.name in values
             ]
-        insert_rows(conn, records, _RECORD_COLUMNS, new_rows)
+        tx.many(
+            "INSERT INTO records (tenant_id, subject_id, sealed, tokens, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            new_rows,
+        )
         if upd_rows:
-            conn.execute(_UPDATE_RECORD, upd_rows)
-            for chunk in _chunks(sorted(existing)):
-                conn.execute(
-                    delete(blind_index).where(
-                        blind_index.c.tenant_id == tenant, blind_index.c.subject_id.in_(chunk)
-                    )
-                )
-        insert_rows(conn, blind_index, _INDEX_COLUMNS, index_rows)
+            tx.many(
+                "UPDATE records SET sealed = ?, tokens = ?, updated_at = ? "
+                "WHERE tenant_id = ? AND subject_id = ?",
+                upd_rows,
+            )
+            tx.many(
+                "DELETE FROM blind_index WHERE tenant_id = ? AND subject_id = ?",
+                [(tenant, s) for s in sorted(existing)],
+            )
+        tx.many(
+            "INSERT INTO blind_index (tenant_id, field, digest, subject_id) VALUES (?, ?, ?, ?)",
+            index_rows,
+        )
         return PutResult(tenant, len(new_rows), len(upd_rows))
 
 
-def _load(conn: Connection, tenant: str, subject: str) -> Any:
-    row = conn.execute(_RECORD, {"tenant": tenant, "subject": subject}).first()
+def _load(tx: Tx, tenant: str, subject: str) -> _Row:
+    row = tx.one(_RECORD, (tenant, subject))
     if row is not None:
-        return row
-    gone = conn.execute(_ERASED, {"tenant": tenant, "subject": subject}).first()
+        return _Row(*row)
+    gone = tx.one(
+        "SELECT erased_at FROM erasures WHERE tenant_id = ? AND subject_id = ?", (tenant, subject)
+    )
     if gone is not None:
         raise Erased(
             f"subject '{subject}' of tenant '{tenant}' was erased on "
-            f"{gone[0]:%Y-%m-%d}; its data can no longer be read"
+            f"{str(gone[0])[:10]}; its data can no longer be read"
         )
     raise NotFound(f"no record '{subject}' in tenant '{tenant}'")
 
 
 def _subject_key(inst: Instance, tenant: str, subject: str) -> tuple[DataKey, int]:
-    with transaction(inst.keys, read_only=True) as kconn:
-        return keyring.data_key(inst, kconn, tenant, subject)
+    with transaction(inst.keys, read_only=True) as ktx:
+        return keyring.data_key(inst, ktx, tenant, subject)
 
 
-def _masked(inst: Instance, spec: TenantSpec, row: Any) -> MaskedRecord:
+def _masked(inst: Instance, spec: TenantSpec, row: _Row) -> MaskedRecord:
     sealed: dict[str, str] = json.loads(row.sealed)
     key, version = _subject_key(inst, spec.tenant, row.subject_id)
     shown = {
@@ -283,8 +270,8 @@ def get(
     """The masked view. Raises NotFound, Erased."""
     resource = Resource.subject(tenant, subject)
     with gate(inst.data, principal, "record.get", resource, context=context) as p:
-        spec = require_tenant(inst, p.conn, tenant)
-        return _masked(inst, spec, _load(p.conn, tenant, subject))
+        spec = require_tenant(inst, p.tx, tenant)
+        return _masked(inst, spec, _load(p.tx, tenant, subject))
 
 
 def reveal(
@@ -299,10 +286,10 @@ def reveal(
     """One field in clear, for a stated purpose. Raises BadInput, NotFound, Erased, Denied."""
     resource = Resource.subject(tenant, subject, (field,))
     with gate(inst.data, principal, "record.reveal", resource, purpose, context) as p:
-        spec = require_tenant(inst, p.conn, tenant)
+        spec = require_tenant(inst, p.tx, tenant)
         if spec.field(field) is None:
             raise BadInput(f"tenant '{tenant}' has no field '{field}'", field="field")
-        sealed = json.loads(_load(p.conn, tenant, subject).sealed)
+        sealed = json.loads(_load(p.tx, tenant, subject).sealed)
         if field not in sealed:
             raise NotFound(f"record '{subject}' has no value for '{field}'")
         key, _ = _subject_key(inst, tenant, subject)
@@ -325,7 +312,7 @@ def find(
     """
     resource = Resource(tenant, (), (field,))
     with gate(inst.data, principal, "record.find", resource, context=context) as p:
-        spec = require_tenant(inst, p.conn, tenant)
+        spec = require_tenant(inst, p.tx, tenant)
         fs = spec.field(field)
         if fs is None or not fs.searchable:
             searchable = [f.name for f in spec.fields if f.searchable]
@@ -334,18 +321,20 @@ def find(
                 f"(searchable: {', '.join(searchable) or 'none'})",
                 field="field",
             )
-        with transaction(inst.keys, read_only=True) as kconn:
-            index_keys = keyring.keyset(inst, kconn, tenant, INDEX)
+        with transaction(inst.keys, read_only=True) as ktx:
+            index_keys = keyring.keyset(inst, ktx, tenant, INDEX)
         try:
             digest = _digest(index_keys, spec, fs, canonical(fs.cls, value, spec.phone_region))
         except ValueError as exc:
             raise BadInput(f"{exc} (class {fs.cls})", field=field) from exc
-        subjects = list(
-            p.conn.execute(_FIND, {"tenant": tenant, "field": field, "digest": digest}).scalars()
+        subjects = p.tx.column(
+            "SELECT subject_id FROM blind_index WHERE tenant_id = ? AND field = ? AND digest = ? "
+            "ORDER BY subject_id",
+            (tenant, field, digest),
         )
         if subjects:
             p.disclose("record.get", Resource(tenant, tuple(subjects)))
-        return [_masked(inst, spec, _load(p.conn, tenant, s)) for s in subjects]
+        return [_masked(inst, spec, _load(p.tx, tenant, s)) for s in subjects]
 
 
 def erase(
@@ -362,30 +351,25 @@ def erase(
     """
     resource = Resource.subject(tenant, subject)
     with gate(inst.data, principal, "record.erase", resource, context=context) as p:
-        require_tenant(inst, p.conn, tenant)
-        _load(p.conn, tenant, subject)
-        now = datetime.now(UTC)
-        p.conn.execute(
-            delete(records).where(records.c.tenant_id == tenant, records.c.subject_id == subject)
+        require_tenant(inst, p.tx, tenant)
+        _load(p.tx, tenant, subject)
+        stamp = now()
+        p.tx.run("DELETE FROM records WHERE tenant_id = ? AND subject_id = ?", (tenant, subject))
+        p.tx.run(
+            "DELETE FROM blind_index WHERE tenant_id = ? AND subject_id = ?", (tenant, subject)
         )
-        p.conn.execute(
-            delete(blind_index).where(
-                blind_index.c.tenant_id == tenant, blind_index.c.subject_id == subject
-            )
+        p.tx.run(
+            "INSERT INTO erasures (tenant_id, subject_id, erased_at) VALUES (?, ?, ?)",
+            (tenant, subject, stamp),
         )
-        p.conn.execute(insert(erasures).values(tenant_id=tenant, subject_id=subject, erased_at=now))
         # The key store commits first: if the data store then failed to commit, the subject
         # would already be unreadable, which errs on the side the customer asked for.
-        with transaction(inst.keys) as kconn:
-            kconn.execute(
-                delete(subject_keys).where(
-                    subject_keys.c.tenant_id == tenant, subject_keys.c.subject_id == subject
-                )
-            )
-            shredded = tokens.release(kconn, tenant, subject)
+        with transaction(inst.keys) as ktx:
+            keyring.delete_data_key(ktx, tenant, subject)
+            shredded = tokens.release(ktx, tenant, subject)
         return {
             "tenant": tenant,
             "id": subject,
-            "erased_at": now.isoformat(),
+            "erased_at": stamp,
             "tokens_shredded": shredded,
         }

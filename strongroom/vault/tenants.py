@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
-
-from sqlalchemy import Connection, bindparam, func, insert, select
 
 from strongroom.access import Principal, Resource, gate
 from strongroom.errors import Conflict, NotFound
 from strongroom.instance import Instance
-from strongroom.store.engine import transaction
-from strongroom.store.tables import records, tenants
+from strongroom.store.engine import Tx, now, transaction
 from strongroom.vault import keyring
 from strongroom.vault.spec import TenantSpec
 
@@ -19,7 +15,7 @@ from strongroom.vault.spec import TenantSpec
 @dataclass(frozen=True)
 class TenantInfo:
     spec: TenantSpec
-    created_at: datetime
+    created_at: str
     records: int
 
     def to_dict(self) -> dict[str, object]:
@@ -28,7 +24,7 @@ class TenantInfo:
             "name": self.spec.name,
             "retention_days": self.spec.retention_days,
             "phone_region": self.spec.phone_region,
-            "created_at": self.created_at.isoformat(),
+            "created_at": self.created_at,
             "records": self.records,
             "fields": [
                 {
@@ -44,15 +40,12 @@ class TenantInfo:
         }
 
 
-_SPEC = select(tenants.c.spec).where(tenants.c.id == bindparam("tenant"))
-
-
-def require_tenant(inst: Instance, conn: Connection, tenant: str) -> TenantSpec:
+def require_tenant(inst: Instance, tx: Tx, tenant: str) -> TenantSpec:
     """The tenant's spec, read once per process (a spec does not change). Raises NotFound."""
     cached = inst.specs.get(tenant)
     if isinstance(cached, TenantSpec):
         return cached
-    row = conn.execute(_SPEC, {"tenant": tenant}).first()
+    row = tx.one("SELECT spec FROM tenants WHERE id = ?", (tenant,))
     if row is None:
         raise NotFound(f"no tenant '{tenant}'")
     spec = TenantSpec.from_json(row[0])
@@ -63,38 +56,37 @@ def require_tenant(inst: Instance, conn: Connection, tenant: str) -> TenantSpec:
 def create(inst: Instance, principal: Principal, spec: TenantSpec) -> TenantInfo:
     """Raises Conflict when the tenant exists."""
     with gate(inst.data, principal, "tenant.create", Resource(spec.tenant)) as p:
-        if p.conn.execute(select(tenants.c.id).where(tenants.c.id == spec.tenant)).first():
+        if p.tx.one("SELECT 1 FROM tenants WHERE id = ?", (spec.tenant,)):
             raise Conflict(f"tenant '{spec.tenant}' already exists")
-        now = datetime.now(UTC)
-        with transaction(inst.keys) as kconn:
-            keyring.create_keysets(inst, kconn, spec.tenant)
-        p.conn.execute(
-            insert(tenants).values(
-                id=spec.tenant,
-                name=spec.name,
-                spec=spec.to_json(),
-                retention_days=spec.retention_days,
-                created_at=now,
-            )
+        stamp = now()
+        with transaction(inst.keys) as ktx:
+            keyring.create_keysets(inst, ktx, spec.tenant)
+        p.tx.run(
+            "INSERT INTO tenants (id, name, spec, retention_days, created_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (spec.tenant, spec.name, spec.to_json(), spec.retention_days, stamp),
         )
-        return TenantInfo(spec, now, 0)
+        return TenantInfo(spec, stamp, 0)
 
 
-def _info(inst: Instance, conn: Connection, tenant: str) -> TenantInfo:
-    spec = require_tenant(inst, conn, tenant)
-    created = conn.execute(select(tenants.c.created_at).where(tenants.c.id == tenant)).scalar_one()
-    count = conn.execute(
-        select(func.count()).select_from(records).where(records.c.tenant_id == tenant)
-    ).scalar_one()
-    return TenantInfo(spec, created, int(count))
+def _info(inst: Instance, tx: Tx, tenant: str) -> TenantInfo:
+    spec = require_tenant(inst, tx, tenant)
+    row = tx.one(
+        "SELECT created_at, (SELECT count(*) FROM records WHERE tenant_id = ?) "
+        "FROM tenants WHERE id = ?",
+        (tenant, tenant),
+    )
+    if row is None:  # deleted between the two reads; tenants are never deleted today
+        raise NotFound(f"no tenant '{tenant}'")
+    return TenantInfo(spec, str(row[0]), int(row[1]))
 
 
 def show(inst: Instance, principal: Principal, tenant: str) -> TenantInfo:
     with gate(inst.data, principal, "tenant.show", Resource(tenant)) as p:
-        return _info(inst, p.conn, tenant)
+        return _info(inst, p.tx, tenant)
 
 
 def list_all(inst: Instance, principal: Principal) -> list[TenantInfo]:
     with gate(inst.data, principal, "tenant.list", Resource(None)) as p:
-        ids = p.conn.execute(select(tenants.c.id).order_by(tenants.c.id)).scalars().all()
-        return [_info(inst, p.conn, t) for t in ids]
+        ids = p.tx.column("SELECT id FROM tenants ORDER BY id")
+        return [_info(inst, p.tx, t) for t in ids]

@@ -9,18 +9,13 @@ erasing the last subject that held a card shreds the card's entry too.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
-
-from sqlalchemy import Connection, bindparam, delete, select
 
 from strongroom.access import Principal, Resource, gate
 from strongroom.audit import RequestContext
 from strongroom.crypto import DATA, TOKEN
 from strongroom.errors import BadInput, Conflict, NotFound
 from strongroom.instance import Instance
-from strongroom.store.bulk import insert_rows
-from strongroom.store.engine import transaction
-from strongroom.store.tables import token_refs, token_vault
+from strongroom.store.engine import Tx, marks, now, transaction
 from strongroom.vault import keyring
 from strongroom.vault.cards import format_token, is_token_shaped
 from strongroom.vault.classes import card_digits
@@ -29,37 +24,33 @@ from strongroom.vault.tenants import require_tenant
 _ATTEMPTS = 32
 
 
+_CHUNK = 500
+
+
 def entry_binding(tenant: str, token: str) -> bytes:
     return json.dumps(["strongroom/token-vault/v1", tenant, token]).encode()
 
 
-_BY_FINGERPRINT = select(token_vault.c.fingerprint, token_vault.c.token).where(
-    token_vault.c.tenant_id == bindparam("tenant"),
-    token_vault.c.fingerprint.in_(bindparam("fingerprints", expanding=True)),
-)
-_TAKEN = select(token_vault.c.token).where(
-    token_vault.c.tenant_id == bindparam("tenant"),
-    token_vault.c.token.in_(bindparam("tokens", expanding=True)),
-)
-_CHUNK = 500
-
-
-def issue_tokens(inst: Instance, kconn: Connection, tenant: str, cards: set[str]) -> dict[str, str]:
+def issue_tokens(inst: Instance, tx: Tx, tenant: str, cards: set[str]) -> dict[str, str]:
     """The tenant's token for each card (digits, Luhn-valid), creating vault entries for new
     cards. A card already in the vault keeps its token: that is what makes tokens stable."""
-    tks = keyring.keyset(inst, kconn, tenant, TOKEN)
+    tks = keyring.keyset(inst, tx, tenant, TOKEN)
     prints = {card: tks.keyed_digest("card-fingerprint", card.encode()) for card in cards}
     by_print = {fp: card for card, fp in prints.items()}
     out: dict[str, str] = {}
     fps = list(by_print)
     for start in range(0, len(fps), _CHUNK):
-        fp_chunk = fps[start : start + _CHUNK]
-        rows_ = kconn.execute(_BY_FINGERPRINT, {"tenant": tenant, "fingerprints": fp_chunk})
-        for fp, token in rows_:
+        chunk = fps[start : start + _CHUNK]
+        rows = tx.all(
+            "SELECT fingerprint, token FROM token_vault "
+            f"WHERE tenant_id = ? AND fingerprint IN ({marks(len(chunk))})",
+            (tenant, *chunk),
+        )
+        for fp, token in rows:
             out[by_print[bytes(fp)]] = str(token)
     pending = sorted(cards - set(out))
-    dks = keyring.keyset(inst, kconn, tenant, DATA)
-    now = datetime.now(UTC)
+    dks = keyring.keyset(inst, tx, tenant, DATA)
+    stamp = now()
     for attempt in range(_ATTEMPTS):
         if not pending:
             return out
@@ -70,9 +61,15 @@ def issue_tokens(inst: Instance, kconn: Connection, tenant: str, cards: set[str]
         taken: set[str] = set()
         candidates = list(wanted.values())
         for start in range(0, len(candidates), _CHUNK):
-            chunk = candidates[start : start + _CHUNK]
-            taken.update(kconn.execute(_TAKEN, {"tenant": tenant, "tokens": chunk}).scalars())
-        rows: list[tuple[object, ...]] = []
+            some = candidates[start : start + _CHUNK]
+            taken.update(
+                tx.column(
+                    f"SELECT token FROM token_vault WHERE tenant_id = ? AND token IN "
+                    f"({marks(len(some))})",
+                    (tenant, *some),
+                )
+            )
+        rows_: list[tuple[object, ...]] = []
         retry: list[str] = []
         for card, token in wanted.items():
             if token in taken:
@@ -81,9 +78,11 @@ def issue_tokens(inst: Instance, kconn: Connection, tenant: str, cards: set[str]
             taken.add(token)  # two new cards of one batch must not share a token either
             out[card] = token
             sealed = dks.seal(card.encode(), entry_binding(tenant, token))
-            rows.append((tenant, token, prints[card], sealed, now))
-        insert_rows(
-            kconn, token_vault, ("tenant_id", "token", "fingerprint", "sealed", "created_at"), rows
+            rows_.append((tenant, token, prints[card], sealed, stamp))
+        tx.many(
+            "INSERT INTO token_vault (tenant_id, token, fingerprint, sealed, created_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            rows_,
         )
         pending = retry
     if pending:
@@ -91,68 +90,67 @@ def issue_tokens(inst: Instance, kconn: Connection, tenant: str, cards: set[str]
     return out
 
 
-def issue_token(inst: Instance, kconn: Connection, tenant: str, card: str) -> str:
-    return issue_tokens(inst, kconn, tenant, {card})[card]
+def issue_token(inst: Instance, tx: Tx, tenant: str, card: str) -> str:
+    return issue_tokens(inst, tx, tenant, {card})[card]
 
 
-def reveal_token(inst: Instance, kconn: Connection, tenant: str, token: str) -> str:
-    row = kconn.execute(
-        select(token_vault.c.sealed).where(
-            token_vault.c.tenant_id == tenant, token_vault.c.token == token
-        )
-    ).first()
+def reveal_token(inst: Instance, tx: Tx, tenant: str, token: str) -> str:
+    row = tx.one(
+        "SELECT sealed FROM token_vault WHERE tenant_id = ? AND token = ?", (tenant, token)
+    )
     if row is None:
         raise NotFound(f"token not in tenant '{tenant}' vault (never issued, or shredded)")
-    dks = keyring.keyset(inst, kconn, tenant, DATA)
-    return dks.unseal(row[0], entry_binding(tenant, token)).decode()
+    dks = keyring.keyset(inst, tx, tenant, DATA)
+    return dks.unseal(bytes(row[0]), entry_binding(tenant, token)).decode()
 
 
-def reference(kconn: Connection, tenant: str, refs: list[tuple[str, str]]) -> None:
+def reference(tx: Tx, tenant: str, refs: list[tuple[str, str]]) -> None:
     """Record that subjects hold tokens: (token, subject) pairs; existing pairs are kept."""
     if not refs:
         return
-    subjects = {s for _, s in refs}
-    existing = {
-        (str(t), str(s))
-        for t, s in kconn.execute(
-            select(token_refs.c.token, token_refs.c.subject_id).where(
-                token_refs.c.tenant_id == tenant, token_refs.c.subject_id.in_(subjects)
+    subjects = sorted({s for _, s in refs})
+    existing: set[tuple[str, str]] = set()
+    for start in range(0, len(subjects), _CHUNK):
+        chunk = subjects[start : start + _CHUNK]
+        existing.update(
+            (str(t), str(s))
+            for t, s in tx.all(
+                "SELECT token, subject_id FROM token_refs "
+                f"WHERE tenant_id = ? AND subject_id IN ({marks(len(chunk))})",
+                (tenant, *chunk),
             )
         )
-    }
-    new = [(tenant, t, s) for t, s in sorted(set(refs) - existing)]
-    insert_rows(kconn, token_refs, ("tenant_id", "token", "subject_id"), new)
+    tx.many(
+        "INSERT INTO token_refs (tenant_id, token, subject_id) VALUES (?, ?, ?)",
+        [(tenant, t, s) for t, s in sorted(set(refs) - existing)],
+    )
 
 
-def release(kconn: Connection, tenant: str, subject: str) -> int:
+def release(tx: Tx, tenant: str, subject: str) -> int:
     """Drop a subject's token references; shred tokens nobody else holds. Returns shredded."""
-    held = list(
-        kconn.execute(
-            select(token_refs.c.token).where(
-                token_refs.c.tenant_id == tenant, token_refs.c.subject_id == subject
-            )
-        ).scalars()
+    held = tx.column(
+        "SELECT token FROM token_refs WHERE tenant_id = ? AND subject_id = ?", (tenant, subject)
     )
-    kconn.execute(
-        delete(token_refs).where(
-            token_refs.c.tenant_id == tenant, token_refs.c.subject_id == subject
-        )
-    )
+    tx.run("DELETE FROM token_refs WHERE tenant_id = ? AND subject_id = ?", (tenant, subject))
     shredded = 0
     for token in held:
-        others = kconn.execute(
-            select(token_refs.c.subject_id).where(
-                token_refs.c.tenant_id == tenant, token_refs.c.token == token
-            )
-        ).first()
-        if others is None:
-            kconn.execute(
-                delete(token_vault).where(
-                    token_vault.c.tenant_id == tenant, token_vault.c.token == token
-                )
-            )
-            shredded += 1
+        if tx.one("SELECT 1 FROM token_refs WHERE tenant_id = ? AND token = ?", (tenant, token)):
+            continue
+        tx.run("DELETE FROM token_vault WHERE tenant_id = ? AND token = ?", (tenant, token))
+        shredded += 1
     return shredded
+
+
+def all_entries(tx: Tx, tenant: str) -> list[tuple[str, bytes]]:
+    rows = tx.all("SELECT token, sealed FROM token_vault WHERE tenant_id = ?", (tenant,))
+    return [(str(t), bytes(b)) for t, b in rows]
+
+
+def reseal_entry(tx: Tx, tenant: str, token: str, sealed: bytes) -> None:
+    tx.run(
+        "UPDATE token_vault SET sealed = ? WHERE tenant_id = ? AND token = ?",
+        (sealed, tenant, token),
+    )
 
 
 def tokenize(
@@ -169,13 +167,13 @@ def tokenize(
     with gate(
         inst.data, principal, "token.tokenize", Resource(tenant, (), (cls,)), context=context
     ) as p:
-        require_tenant(inst, p.conn, tenant)
+        require_tenant(inst, p.tx, tenant)
         try:
             card = card_digits(value)
         except ValueError as exc:
             raise BadInput(str(exc), field="value") from exc
-        with transaction(inst.keys) as kconn:
-            return issue_token(inst, kconn, tenant, card)
+        with transaction(inst.keys) as ktx:
+            return issue_token(inst, ktx, tenant, card)
 
 
 def detokenize(
@@ -195,10 +193,10 @@ def detokenize(
         purpose,
         context,
     ) as p:
-        require_tenant(inst, p.conn, tenant)
+        require_tenant(inst, p.tx, tenant)
         if not is_token_shaped(token):
             raise BadInput(
                 "not a token: tokens are 12-19 digits that fail the Luhn check", field="token"
             )
-        with transaction(inst.keys, read_only=True) as kconn:
-            return reveal_token(inst, kconn, tenant, token)
+        with transaction(inst.keys, read_only=True) as ktx:
+            return reveal_token(inst, ktx, tenant, token)

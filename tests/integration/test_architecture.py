@@ -11,7 +11,7 @@ from alembic.runtime.migration import MigrationContext
 
 import strongroom
 from strongroom.store import migrate
-from strongroom.store.engine import open_engine, transaction
+from strongroom.store.engine import open_engine
 from strongroom.store.tables import data, keys
 
 PACKAGE = Path(strongroom.__file__).parent
@@ -111,7 +111,7 @@ def test_migrations_build_exactly_the_tables_the_code_queries(
 ) -> None:
     engine = open_engine(f"sqlite:///{tmp_path / 'm.db'}")
     migrate.upgrade(engine, kind)
-    with transaction(engine) as conn:
+    with engine.begin() as conn:
         ctx = MigrationContext.configure(conn, opts={"version_table": f"alembic_version_{kind}"})
         diff = compare_metadata(ctx, metadata)  # type: ignore[arg-type]
     assert diff == []

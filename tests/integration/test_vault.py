@@ -20,7 +20,6 @@ from strongroom.errors import (
     StoreUnavailable,
 )
 from strongroom.sim.customers import customers
-from strongroom.store.engine import transaction
 from strongroom.store.tables import audit_entries, records, subject_keys
 from strongroom.vault import keys, tenants, tokens
 from strongroom.vault import records as vault_records
@@ -41,7 +40,7 @@ def _put(setup: Setup, rows: list[dict[str, str]], tenant: str = "acme-bank") ->
 
 
 def _entries(setup: Setup) -> list[dict[str, object]]:
-    with transaction(setup.instance.data) as conn:
+    with setup.instance.data.begin() as conn:
         return [
             json.loads(b)
             for b in conn.execute(
@@ -106,7 +105,7 @@ def test_every_operation_leaves_one_hash_linked_entry(setup: Setup, acme: Tenant
         ("record.reveal", "denied"),
     ]
     assert entries[1]["resource"]["subjects"] == [r["id"] for r in rows]  # type: ignore[index]
-    with transaction(setup.instance.data) as conn:
+    with setup.instance.data.begin() as conn:
         rows_ = conn.execute(select(audit_entries).order_by(audit_entries.c.seq)).all()
     prev = GENESIS
     for row in rows_:
@@ -121,7 +120,7 @@ def test_every_operation_leaves_one_hash_linked_entry(setup: Setup, acme: Tenant
 
 def _break_ledger(setup: Setup) -> None:
     """Make the database itself refuse ledger writes, as a full disk or a revoked grant would."""
-    with transaction(setup.instance.data) as conn:
+    with setup.instance.data.begin() as conn:
         if conn.dialect.name == "sqlite":
             conn.exec_driver_sql(
                 "CREATE TRIGGER no_ledger BEFORE INSERT ON audit_entries "
@@ -163,7 +162,7 @@ def test_failed_ledger_write_fails_the_reveal_and_returns_nothing(
 
 
 def tenants_count(setup: Setup) -> int:
-    with transaction(setup.instance.data) as conn:
+    with setup.instance.data.begin() as conn:
         return len(conn.execute(select(records.c.subject_id)).all())
 
 
@@ -182,7 +181,7 @@ def test_batch_with_one_bad_line_stores_nothing(
     assert err.value.location.field == "card_number"
     assert err.value.location.file == str(path)
     assert tenants.show(setup.instance, setup.operator, "acme-bank").records == 0
-    with transaction(setup.instance.keys) as kconn:
+    with setup.instance.keys.begin() as kconn:
         assert kconn.execute(select(subject_keys)).first() is None
 
 
@@ -330,7 +329,7 @@ def test_ciphertext_moved_to_another_row_field_or_tenant_does_not_open(
     _put(setup, rows)
     _put(setup, [dict(rows[1], id=rows[0]["id"])], tenant="zeta-retail")
     a, b = rows[0]["id"], rows[1]["id"]
-    with transaction(setup.instance.data) as conn:
+    with setup.instance.data.begin() as conn:
         sealed = {
             (t, s): json.loads(v)
             for t, s, v in conn.execute(
@@ -340,7 +339,7 @@ def test_ciphertext_moved_to_another_row_field_or_tenant_does_not_open(
 
     def plant(tenant: str, subject: str, field: str, value: str) -> None:
         target = dict(sealed[(tenant, subject)], **{field: value})
-        with transaction(setup.instance.data) as conn:
+        with setup.instance.data.begin() as conn:
             conn.execute(
                 update(records)
                 .where(records.c.tenant_id == tenant, records.c.subject_id == subject)

@@ -44,7 +44,7 @@ def upgrade() -> None:
     op.create_table('erasures',
     sa.Column('tenant_id', sa.String(length=64), nullable=False),
     sa.Column('subject_id', sa.String(length=128), nullable=False),
-    sa.Column('erased_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('erased_at', sa.String(length=32), nullable=False),
     sa.PrimaryKeyConstraint('tenant_id', 'subject_id')
     )
     op.create_table('records',
@@ -52,8 +52,8 @@ def upgrade() -> None:
     sa.Column('subject_id', sa.String(length=128), nullable=False),
     sa.Column('sealed', sa.Text(), nullable=False),
     sa.Column('tokens', sa.Text(), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.String(length=32), nullable=False),
+    sa.Column('updated_at', sa.String(length=32), nullable=False),
     sa.PrimaryKeyConstraint('tenant_id', 'subject_id')
     )
     op.create_table('tenants',
@@ -61,7 +61,7 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('spec', sa.Text(), nullable=False),
     sa.Column('retention_days', sa.Integer(), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.String(length=32), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
     # ### end Alembic commands ###

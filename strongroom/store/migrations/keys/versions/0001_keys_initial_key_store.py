@@ -23,7 +23,7 @@ def upgrade() -> None:
     sa.Column('subject_id', sa.String(length=128), nullable=False),
     sa.Column('wrapped', sa.LargeBinary(), nullable=False),
     sa.Column('key_version', sa.Integer(), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.String(length=32), nullable=False),
     sa.PrimaryKeyConstraint('tenant_id', 'subject_id')
     )
     op.create_table('tenant_keysets',
@@ -31,7 +31,7 @@ def upgrade() -> None:
     sa.Column('purpose', sa.String(length=16), nullable=False),
     sa.Column('wrapped', sa.LargeBinary(), nullable=False),
     sa.Column('provider', sa.String(length=16), nullable=False),
-    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.String(length=32), nullable=False),
     sa.PrimaryKeyConstraint('tenant_id', 'purpose')
     )
     op.create_table('token_refs',
@@ -45,7 +45,7 @@ def upgrade() -> None:
     sa.Column('token', sa.String(length=32), nullable=False),
     sa.Column('fingerprint', sa.LargeBinary(length=32), nullable=False),
     sa.Column('sealed', sa.LargeBinary(), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.String(length=32), nullable=False),
     sa.PrimaryKeyConstraint('tenant_id', 'token'),
     sa.UniqueConstraint('tenant_id', 'fingerprint', name='uq_token_vault_fingerprint')
     )
