@@ -10,15 +10,22 @@ What is measured, per backend (SQLite file; PostgreSQL on 127.0.0.1):
 - find:   blind-index finds/s by email through `vault.records.find` (two entries each: the
           search and the view of the match).
 
-The floor of each is the same bytes through AES-256-GCM (pyca/cryptography) and bare SQL on
-the raw driver (sqlite3 / psycopg) in a fresh database of the same kind:
+The floor of each moves the same bytes through AES-256-GCM (pyca/cryptography) and bare SQL on
+the raw driver (sqlite3 / psycopg), with one persistent connection to each of two fresh
+databases of the same kind (a data store and a key store, as Strongroom has):
 
-- put floor:    6 AES-GCM encryptions per record, one executemany INSERT of the 6 ciphertexts
-                per record, one commit per 1,000 records.
-- get floor:    SELECT the row by key, 6 AES-GCM decryptions, INSERT one audit-sized row, commit.
-- reveal floor: SELECT the row by key, 1 decryption, INSERT one audit-sized row, commit.
-- find floor:   SELECT by an indexed 16-byte digest, SELECT the row, 6 decryptions, INSERT two
-                audit-sized rows, commit.
+- put floor:    per record 8 AES-GCM encryptions (6 values, the data key, the card in the token
+                vault); rows inserted with executemany as Strongroom stores them: the record,
+                2 blind-index digests and a ledger-sized row per batch in the data store; the
+                wrapped key, the token-vault entry and its reference in the key store; one
+                commit per store per 1,000 records.
+- get floor:    SELECT the wrapped key (key store) and unwrap it, SELECT the record, 6
+                decryptions, INSERT a ledger-sized row, commit.
+- reveal floor: as get, with 1 decryption.
+- find floor:   SELECT by an indexed 16-byte digest, then as get, with two ledger-sized rows.
+
+The floor has no validation, no policy, no hashing of the ledger, no JSON and no key
+hierarchy beyond one AES-GCM unwrap: the gap to it is what Strongroom itself costs.
 
 The process pins itself to one CPU (the issue's "one core"). Output: a table on stdout and one
 JSON line (the last line) with every figure.
@@ -68,86 +75,116 @@ def rate(n: int, fn: Callable[[], None]) -> float:
 
 
 class Floor:
-    """Bare driver access to a fresh database: the physical work, nothing of Strongroom."""
+    """Bare driver access to two fresh databases: the physical work, nothing of Strongroom."""
 
-    def __init__(self, backend: str, workdir: Path, pg_db: str | None) -> None:
+    def __init__(self, backend: str, workdir: Path, pg_dbs: tuple[str, str] | None) -> None:
         self.backend = backend
+        self.mark = "?" if backend == "sqlite" else "%s"
         if backend == "sqlite":
-            self.conn: Any = sqlite3.connect(workdir / "floor.db", isolation_level=None)
-            self.conn.execute("PRAGMA journal_mode=WAL")
-            self.conn.execute("PRAGMA synchronous=NORMAL")
-            self.mark = "?"
+            self.data: Any = sqlite3.connect(workdir / "floor.db", isolation_level=None)
+            self.keys: Any = sqlite3.connect(workdir / "floor-keys.db", isolation_level=None)
+            for conn in (self.data, self.keys):
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
         else:
-            self.conn = psycopg.connect(f"host=127.0.0.1 user=postgres dbname={pg_db}")
-            self.mark = "%s"
+            assert pg_dbs is not None
+            self.data = psycopg.connect(f"host=127.0.0.1 user=postgres dbname={pg_dbs[0]}")
+            self.keys = psycopg.connect(f"host=127.0.0.1 user=postgres dbname={pg_dbs[1]}")
         blob = "BLOB" if backend == "sqlite" else "BYTEA"
-        cols = ", ".join(f"f{i} {blob}" for i in range(len(FIELDS)))
-        self.exec(f"CREATE TABLE rec (id TEXT PRIMARY KEY, {cols})")
-        self.exec(f"CREATE TABLE idx (digest {blob}, id TEXT)")
-        self.exec("CREATE INDEX idx_digest ON idx (digest)")
-        self.exec(f"CREATE TABLE audit (seq INTEGER PRIMARY KEY, body {blob})")
-        self.commit()
-        self.key = AESGCM(AESGCM.generate_key(bit_length=256))
+        self.data.execute("CREATE TABLE rec (id TEXT PRIMARY KEY, sealed TEXT, tokens TEXT)")
+        self.data.execute(f"CREATE TABLE idx (digest {blob}, id TEXT)")
+        self.data.execute("CREATE INDEX idx_digest ON idx (digest)")
+        self.data.execute(f"CREATE TABLE audit (seq INTEGER PRIMARY KEY, body {blob})")
+        self.keys.execute(f"CREATE TABLE sk (id TEXT PRIMARY KEY, wrapped {blob})")
+        self.keys.execute(f"CREATE TABLE tv (token TEXT PRIMARY KEY, sealed {blob})")
+        self.keys.execute("CREATE TABLE tr (token TEXT, id TEXT)")
+        self.commit(self.data)
+        self.commit(self.keys)
+        self.root = AESGCM(AESGCM.generate_key(bit_length=256))
         self.seq = 0
 
-    def exec(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
-        if (
-            self.backend == "sqlite"
-            and not self.conn.in_transaction
-            and not sql.startswith("CREATE")
-        ):
-            self.conn.execute("BEGIN IMMEDIATE")
-        return self.conn.execute(sql.replace("?", self.mark), params)
+    def q(self, sql: str) -> str:
+        return sql.replace("?", self.mark)
 
-    def commit(self) -> None:
-        self.conn.commit() if self.backend == "postgres" else (
-            self.conn.execute("COMMIT") if self.conn.in_transaction else None
-        )
+    def begin(self, conn: Any) -> None:
+        if self.backend == "sqlite":
+            conn.execute("BEGIN IMMEDIATE")
 
-    def seal(self, value: str) -> bytes:
+    def commit(self, conn: Any) -> None:
+        if self.backend == "postgres":
+            conn.commit()
+        elif conn.in_transaction:
+            conn.execute("COMMIT")
+
+    @staticmethod
+    def seal(key: AESGCM, value: bytes) -> bytes:
         nonce = os.urandom(12)
-        return nonce + self.key.encrypt(nonce, value.encode(), b"tenant|subject|field")
+        return nonce + key.encrypt(nonce, value, b"tenant|subject|field")
 
-    def unseal(self, blob: bytes) -> bytes:
-        return self.key.decrypt(blob[:12], blob[12:], b"tenant|subject|field")
+    @staticmethod
+    def unseal(key: AESGCM, blob: bytes) -> bytes:
+        return key.decrypt(blob[:12], blob[12:], b"tenant|subject|field")
 
     def audit(self) -> None:
         self.seq += 1
-        self.exec("INSERT INTO audit (seq, body) VALUES (?, ?)", (self.seq, AUDIT_ROW))
+        self.data.execute(
+            self.q("INSERT INTO audit (seq, body) VALUES (?, ?)"), (self.seq, AUDIT_ROW)
+        )
 
     def put(self, rows: list[dict[str, str]]) -> None:
-        marks = ", ".join([self.mark] * (len(FIELDS) + 1))
-        sql = f"INSERT INTO rec VALUES ({marks})"
         for start in range(0, len(rows), BATCH):
             chunk = rows[start : start + BATCH]
-            if self.backend == "sqlite":
-                self.conn.execute("BEGIN IMMEDIATE")
-            cur = self.conn.cursor()
-            cur.executemany(sql, [(r["id"], *(self.seal(r[f]) for f in FIELDS)) for r in chunk])
-            cur.executemany(
-                f"INSERT INTO idx VALUES ({self.mark}, {self.mark})",
-                [(os.urandom(16), r["id"]) for r in chunk],
-            )
-            self.commit()
+            recs, idx, keys, vault, refs = [], [], [], [], []
+            for r in chunk:
+                material = AESGCM.generate_key(bit_length=256)
+                key = AESGCM(material)
+                sealed = {f: self.seal(key, r[f].encode()).hex() for f in FIELDS}
+                token = r["card_number"][::-1]
+                recs.append((r["id"], json.dumps(sealed), json.dumps({"card_number": token})))
+                idx += [(os.urandom(16), r["id"]), (os.urandom(16), r["id"])]
+                keys.append((r["id"], self.seal(self.root, material)))
+                vault.append((token, self.seal(self.root, r["card_number"].encode())))
+                refs.append((token, r["id"]))
+            self.begin(self.keys)
+            kc = self.keys.cursor()
+            kc.executemany(self.q("INSERT INTO sk VALUES (?, ?)"), keys)
+            kc.executemany(self.q("INSERT INTO tv VALUES (?, ?) ON CONFLICT DO NOTHING"), vault)
+            kc.executemany(self.q("INSERT INTO tr VALUES (?, ?)"), refs)
+            self.commit(self.keys)
+            self.begin(self.data)
+            dc = self.data.cursor()
+            dc.executemany(self.q("INSERT INTO rec VALUES (?, ?, ?)"), recs)
+            dc.executemany(self.q("INSERT INTO idx VALUES (?, ?)"), idx)
+            self.audit()
+            self.commit(self.data)
 
-    def get(self, subject: str, fields: int) -> None:
-        row = self.exec("SELECT * FROM rec WHERE id = ?", (subject,)).fetchone()
-        for blob in row[1 : 1 + fields]:
-            self.unseal(bytes(blob))
-        self.audit()
-        self.commit()
+    def get(self, subject: str, fields: int, entries: int = 1) -> None:
+        wrapped = self.keys.execute(
+            self.q("SELECT wrapped FROM sk WHERE id = ?"), (subject,)
+        ).fetchone()
+        self.commit(self.keys)
+        key = AESGCM(self.unseal(self.root, bytes(wrapped[0])))
+        self.begin(self.data)
+        row = self.data.execute(
+            self.q("SELECT sealed FROM rec WHERE id = ?"), (subject,)
+        ).fetchone()
+        sealed = json.loads(row[0])
+        for f in FIELDS[:fields]:
+            self.unseal(key, bytes.fromhex(sealed[f]))
+        for _ in range(entries):
+            self.audit()
+        self.commit(self.data)
 
-    def find(self, digest: bytes) -> None:
-        self.exec("SELECT id FROM idx WHERE digest = ?", (digest,)).fetchall()
-        row = self.exec("SELECT * FROM rec WHERE id = ?", ("c-000001",)).fetchone()
-        for blob in row[1:]:
-            self.unseal(bytes(blob))
-        self.audit()
-        self.audit()
-        self.commit()
+    def find(self, subject: str) -> None:
+        self.data.execute(
+            self.q("SELECT id FROM idx WHERE digest = ?"), (os.urandom(16),)
+        ).fetchall()
+        self.commit(self.data)
+        self.get(subject, len(FIELDS), entries=2)
 
     def close(self) -> None:
-        self.conn.close()
+        self.data.close()
+        self.keys.close()
 
 
 def run_backend(backend: str, n_records: int, n_ops: int) -> dict[str, Any]:
@@ -156,16 +193,16 @@ def run_backend(backend: str, n_records: int, n_ops: int) -> dict[str, Any]:
     os.environ["STRONGROOM_HOME"] = str(workdir / "home")
     os.environ.pop("STRONGROOM_DATABASE_URL", None)
     os.environ.pop("STRONGROOM_KEYSTORE_URL", None)
-    floor_db = None
+    floor_dbs = None
     if backend == "postgres":
         with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-            for _ in range(3):
+            for _ in range(4):
                 name = f"sr_bench_{uuid.uuid4().hex[:10]}"
                 admin.execute(f'CREATE DATABASE "{name}"')
                 dbs.append(name)
         os.environ["STRONGROOM_DATABASE_URL"] = f"postgresql+psycopg://postgres@127.0.0.1/{dbs[0]}"
         os.environ["STRONGROOM_KEYSTORE_URL"] = f"postgresql+psycopg://postgres@127.0.0.1/{dbs[1]}"
-        floor_db = dbs[2]
+        floor_dbs = (dbs[2], dbs[3])
     try:
         inst = init_instance()
         who = local_operator()
@@ -180,7 +217,7 @@ def run_backend(backend: str, n_records: int, n_ops: int) -> dict[str, Any]:
         ]
         rng = random.Random(7)
         picks = [rng.choice(rows) for _ in range(n_ops)]
-        floor = Floor(backend, workdir, floor_db)
+        floor = Floor(backend, workdir, floor_dbs)
         out: dict[str, Any] = {}
 
         say(f"[{backend}] put {n_records} records")
@@ -208,7 +245,7 @@ def run_backend(backend: str, n_records: int, n_ops: int) -> dict[str, Any]:
         ours = rate(
             n_ops, lambda: [records.find(inst, who, "bench", "email", r["email"]) for r in picks]
         )
-        base = rate(n_ops, lambda: [floor.find(os.urandom(16)) for _ in picks])
+        base = rate(n_ops, lambda: [floor.find(r["id"]) for r in picks])
         out["find"] = (ours, base)
         floor.close()
         inst.close()

@@ -10,6 +10,7 @@ and field.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -66,7 +67,49 @@ def card_digits(value: str) -> str:
     return digits
 
 
+_INTERNATIONAL = re.compile(r"^\+([1-9]\d{6,14})$")
+_PHONE_FORMATTING = re.compile(r"[\s.\-]")
+
+
+@functools.cache
+def _prefix_rule(country_code: int) -> re.Pattern[str] | bool | None:
+    """The national-prefix rule of a calling code's main region; False if it has no metadata."""
+    region = phonenumbers.region_code_for_country_code(country_code)
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    if metadata is None:
+        return False
+    rule = metadata.national_prefix_for_parsing
+    return re.compile(rule) if rule else None
+
+
+def _international_e164(value: str) -> str | None:
+    """E.164 of a number written with + and a country code, by the library's own possibility
+    check, without the full parser; None when the parser's rules are needed (a national prefix
+    or leading zero after the country code, which the parser may strip or keep)."""
+    m = _INTERNATIONAL.match(_PHONE_FORMATTING.sub("", value))
+    if m is None:
+        return None
+    digits = m.group(1)
+    for n in (1, 2, 3):  # calling codes are prefix-free
+        code = int(digits[:n])
+        if code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+            national = digits[n:]
+            rule = _prefix_rule(code)
+            if rule is False or not national or national[0] == "0":
+                return None
+            if isinstance(rule, re.Pattern) and rule.match(national):
+                return None
+            number = phonenumbers.PhoneNumber(country_code=code, national_number=int(national))
+            if not phonenumbers.is_possible_number(number):
+                raise ValueError("not a possible phone number")
+            return "+" + digits
+    return None
+
+
 def phone_e164(value: str, region: str) -> str:
+    fast = _international_e164(value)
+    if fast is not None:
+        return fast
     try:
         parsed = phonenumbers.parse(value, region)
     except phonenumbers.NumberParseException as exc:
