@@ -182,13 +182,17 @@ def test_every_command_has_help_with_an_example() -> None:
         assert "Example" in out, cmd
 
 
-def test_demo_runs_every_step_and_prints_no_secret(tmp_path: Path) -> None:
-    proc = Cli(tmp_path / "demo")("demo")
-    lines = proc.stdout.splitlines()
-    assert len(lines) >= 11 and "reveal now fails" in lines[-1]
-    text = proc.stdout + proc.stderr
-    for r in customers(300, seed=11, prefix="demo"):
-        assert r["card_number"] not in text and r["email"] not in text and r["iban"] not in text
+def test_demo_runs_every_step_twice_and_prints_no_secret(tmp_path: Path) -> None:
+    cli = Cli(tmp_path / "demo")
+    first, second = cli("demo"), cli("demo")
+    for proc in (first, second):
+        lines = proc.stdout.splitlines()
+        assert len(lines) >= 11 and "reveal now fails" in lines[-1], proc.stdout
+        text = proc.stdout + proc.stderr
+        for r in customers(300, seed=11, prefix="demo"):
+            assert r["card_number"] not in text and r["email"] not in text
+            assert r["iban"] not in text
+    assert "demo-bank-2" in second.stdout
 
 
 def test_init_with_hsm_keeps_the_root_key_in_the_token(tmp_path: Path) -> None:
