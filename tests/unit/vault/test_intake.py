@@ -1,0 +1,83 @@
+"""Batches from JSON lines and CSV: every problem names the file, line and field."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from strongroom.errors import BadInput
+from strongroom.vault.intake import parse_csv, parse_jsonl, read_records
+
+
+def test_jsonl_skips_blank_lines_and_keeps_line_numbers() -> None:
+    recs = parse_jsonl('{"id": "a", "email": "a@b.org"}\n\n{"id": "b"}\n', "f.jsonl")
+    assert [(r.line, r.subject) for r in recs] == [(1, "a"), (3, "b")]
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "field"),
+    [
+        ('{"id": "a"}\n{"id": \n', 2, None),
+        ('{"id": "a"}\n{"email": "x@y.org"}\n', 2, "id"),
+        ('{"id": "a", "email": 5}\n', 1, "email"),
+        ('{"id": "a b"}\n', 1, "id"),
+        ("[1, 2]\n", 1, None),
+    ],
+)
+def test_bad_jsonl_line_is_named(text: str, line: int, field: str | None) -> None:
+    with pytest.raises(BadInput) as err:
+        parse_jsonl(text, "f.jsonl")
+    assert (err.value.location.line, err.value.location.field) == (line, field)
+
+
+def test_csv_header_is_line_one_and_rows_follow() -> None:
+    recs = parse_csv("id,email\na,a@b.org\nb,\n", "f.csv")
+    assert [(r.line, r.subject, r.values) for r in recs] == [
+        (2, "a", {"email": "a@b.org"}),
+        (3, "b", {}),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "field"),
+    [("email\nx@y.org\n", 1, "id"), ("id,email\na,b,c\n", 2, None), ("id,id\na,b\n", 1, None)],
+)
+def test_bad_csv_is_named(text: str, line: int, field: str | None) -> None:
+    with pytest.raises(BadInput) as err:
+        parse_csv(text, "f.csv")
+    assert (err.value.location.line, err.value.location.field) == (line, field)
+
+
+def test_duplicate_id_names_the_second_line(tmp_path: Path) -> None:
+    path = tmp_path / "d.jsonl"
+    path.write_text('{"id": "a"}\n{"id": "b"}\n{"id": "a"}\n')
+    with pytest.raises(BadInput) as err:
+        read_records(path)
+    assert (err.value.location.line, err.value.location.field) == (3, "id")
+    assert "line 1" in err.value.message
+
+
+def test_unknown_extension_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "d.xlsx"
+    path.write_text("")
+    with pytest.raises(BadInput):
+        read_records(path)
+
+
+ids = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,20}", fullmatch=True)
+values = st.dictionaries(
+    st.from_regex(r"[a-z][a-z_]{0,8}", fullmatch=True).filter(lambda k: k != "id"),
+    st.text(min_size=1, max_size=20),
+    max_size=4,
+)
+
+
+@settings(max_examples=150)
+@given(st.lists(st.tuples(ids, values), max_size=10, unique_by=lambda t: t[0]))
+def test_jsonl_round_trips(rows: list[tuple[str, dict[str, str]]]) -> None:
+    text = "".join(json.dumps({"id": i, **v}) + "\n" for i, v in rows)
+    assert [(r.subject, r.values) for r in parse_jsonl(text, "f")] == rows
