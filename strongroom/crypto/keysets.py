@@ -14,6 +14,7 @@ written out wrapped by the root-key provider, bound to tenant and purpose.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from functools import cached_property
@@ -39,6 +40,11 @@ _TEMPLATES = {
     TOKEN: prf.prf_key_templates.HMAC_SHA256,
 }
 _TINK_PREFIX = 5  # 0x01 || key id (4 bytes, big-endian)
+
+
+@functools.lru_cache(maxsize=1024)
+def _label(label: str) -> bytes:
+    return json.dumps(label).encode() + b"\x00"
 
 
 def _context(tenant: str, purpose: str) -> bytes:
@@ -104,7 +110,7 @@ class Keyset:
 
         The label separates uses of one keyset so one digest can never stand for another.
         """
-        return bytes(self._prf.compute(json.dumps(label).encode() + b"\x00" + value, size))
+        return bytes(self._prf.compute(_label(label) + value, size))
 
 
 def new_keyset(purpose: str) -> Keyset:
