@@ -8,6 +8,7 @@ package migrates on first use.
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,8 @@ class Instance:
     keysets: dict[tuple[str, str], Keyset] = field(default_factory=dict)
     # Parsed tenant specs (immutable once a tenant exists), filled by the vault.
     specs: dict[str, Any] = field(default_factory=dict)
+    # The checkpoint signer, loaded on first use by the audit layer.
+    signer: Any = None
 
     def close(self) -> None:
         self.data.dispose()
@@ -46,6 +49,12 @@ def _engines(home: Path) -> tuple[Engine, Engine]:
     return open_engine(config.database_url(home)), open_engine(config.keystore_url(home))
 
 
+def _origin() -> str:
+    """This instance's ledger name in checkpoints: unique, so two instances' logs never pass
+    for one another."""
+    return f"strongroom.local/{secrets.token_hex(8)}"
+
+
 def init_instance(home: Path | None = None, hsm: HsmSettings | None = None) -> Instance:
     """Create an instance. Raises Conflict if one exists, KeyUnavailable if the HSM refuses."""
     base = home or config.home()
@@ -57,13 +66,13 @@ def init_instance(home: Path | None = None, hsm: HsmSettings | None = None) -> I
         from strongroom.crypto.providers.pkcs11 import create_root_key
 
         create_root_key(hsm)
-        settings = InstanceSettings(provider="pkcs11", hsm=hsm)
+        settings = InstanceSettings(provider="pkcs11", hsm=hsm, origin=_origin())
     else:
         from strongroom.crypto.providers.keyfile import create_key_file
 
         if not config.key_file(base).exists():
             create_key_file(config.key_file(base))
-        settings = InstanceSettings(provider="keyfile")
+        settings = InstanceSettings(provider="keyfile", origin=_origin())
     provider = open_provider(settings, config.key_file(base))
     data, keys = _engines(base)
     migrate.upgrade(data, "data")

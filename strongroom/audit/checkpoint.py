@@ -83,7 +83,7 @@ def verifier_key(name: str, public_key: bytes) -> str:
 
 def parse_verifier_key(vkey: str) -> tuple[str, bytes]:
     """(name, raw public key). Raises BadInput."""
-    parts = vkey.strip().split("+")
+    parts = vkey.strip().split("+", 2)  # the base64 part may itself hold a "+"
     if len(parts) != 3 or not _NAME.match(parts[0]):
         raise BadInput("a verifier key reads <name>+<8 hex digits>+<base64 key>")
     name, hex_hash, encoded = parts

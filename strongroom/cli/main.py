@@ -44,7 +44,7 @@ def run(as_json: bool, action: Callable[[], T], render: Callable[[T], None]) -> 
 
 
 def _register() -> None:
-    from strongroom.cli import instance, keys, record, tenant, token
+    from strongroom.cli import audit, instance, keys, record, tenant, token
 
     app.command("init")(instance.init)
     app.command("demo")(instance.demo)
@@ -52,6 +52,7 @@ def _register() -> None:
     app.add_typer(record.app, name="record")
     app.add_typer(token.app, name="token")
     app.add_typer(keys.app, name="keys")
+    app.add_typer(audit.app, name="audit")
 
 
 def main(argv: list[str] | None = None) -> Any:

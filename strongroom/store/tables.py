@@ -103,6 +103,29 @@ audit_entries = Table(
     Index("ix_audit_principal_seq", "principal", "seq"),
 )
 
+audit_nodes = Table(
+    "audit_nodes",
+    data,
+    # Hashes of the ledger's perfect Merkle subtrees (level 0 = leaf hashes), built when a
+    # checkpoint is issued, so that any proof up to a checkpoint reads O(log n) stored nodes.
+    Column("level", Integer, primary_key=True, autoincrement=False),
+    Column(
+        "idx", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False
+    ),
+    Column("hash", LargeBinary(32), nullable=False),
+)
+
+checkpoints = Table(
+    "checkpoints",
+    data,
+    Column(
+        "size", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False
+    ),
+    Column("root", LargeBinary(32), nullable=False),
+    Column("note", Text, nullable=False),  # the C2SP signed note, exactly as issued
+    Column("created_at", String(32), nullable=False),
+)
+
 tenant_keysets = Table(
     "tenant_keysets",
     keys,
@@ -111,6 +134,17 @@ tenant_keysets = Table(
     Column("wrapped", LargeBinary, nullable=False),
     Column("provider", String(16), nullable=False),
     Column("updated_at", String(32), nullable=False),
+)
+
+signing_keys = Table(
+    "signing_keys",
+    keys,
+    # The checkpoint key when the root key is a key file: an Ed25519 private key wrapped by the
+    # root key. With an HSM the key pair lives in the token and this table stays empty.
+    Column("name", String(200), primary_key=True),
+    Column("wrapped", LargeBinary, nullable=False),
+    Column("public_key", LargeBinary(32), nullable=False),
+    Column("created_at", String(32), nullable=False),
 )
 
 subject_keys = Table(

@@ -15,11 +15,13 @@ from typing import Any
 import pkcs11
 from pkcs11 import Attribute, KeyType, Mechanism, ObjectClass
 from pkcs11.mechanisms import GCMParams
+from pkcs11.util.ec import encode_named_curve_parameters
 
 from strongroom.config import HsmSettings
 from strongroom.errors import KeyUnavailable
 
 _MAGIC = b"P1"
+_ED25519_OID = "1.3.101.112"
 _NONCE = 12
 
 
@@ -98,6 +100,35 @@ class Pkcs11Provider:
                 self._session.close()
                 self._session = None
 
+    def note_signer(self, name: str) -> Pkcs11Signer:
+        """The checkpoint key pair in the token (created on first use). Raises KeyUnavailable."""
+        label = f"{self._settings.key_label}-checkpoint"
+        try:
+            with self._lock:
+                try:
+                    private = self._session.get_key(
+                        object_class=ObjectClass.PRIVATE_KEY, label=label
+                    )
+                    public = self._session.get_key(object_class=ObjectClass.PUBLIC_KEY, label=label)
+                except pkcs11.NoSuchKey:
+                    params = self._session.create_domain_parameters(
+                        KeyType.EC_EDWARDS,
+                        {Attribute.EC_PARAMS: encode_named_curve_parameters(_ED25519_OID)},
+                        local=True,
+                    )
+                    public, private = params.generate_keypair(
+                        store=True,
+                        label=label,
+                        mechanism=Mechanism.EC_EDWARDS_KEY_PAIR_GEN,
+                        private_template={Attribute.SENSITIVE: True, Attribute.EXTRACTABLE: False},
+                    )
+                point = bytes(public[Attribute.EC_POINT])
+        except pkcs11.PKCS11Error as exc:
+            raise KeyUnavailable(f"the HSM has no usable checkpoint key: {exc!r}") from exc
+        # EC_POINT is a DER OCTET STRING holding the 32-byte key.
+        raw = point[2:] if len(point) == 34 and point[:2] == b"\x04\x20" else point
+        return Pkcs11Signer(name, raw, private, self._lock)
+
     def wrap(self, plaintext: bytes, context: bytes) -> bytes:
         nonce = os.urandom(_NONCE)
         try:
@@ -128,3 +159,28 @@ class Pkcs11Provider:
             raise KeyUnavailable(
                 "wrapped key does not open under the HSM root key (altered, moved, or another key)"
             ) from exc
+
+
+class Pkcs11Signer:
+    """Ed25519 signing inside the token (CKM_EDDSA)."""
+
+    def __init__(self, name: str, public_key: bytes, private: Any, lock: threading.Lock) -> None:
+        self._name = name
+        self._public = public_key
+        self._private = private
+        self._lock = lock
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def public_key(self) -> bytes:
+        return self._public
+
+    def sign(self, message: bytes) -> bytes:
+        try:
+            with self._lock:
+                return bytes(self._private.sign(message, mechanism=Mechanism.EDDSA))
+        except pkcs11.PKCS11Error as exc:
+            raise KeyUnavailable(f"the HSM refused to sign: {exc!r}") from exc

@@ -1,0 +1,194 @@
+"""strongroom audit log|checkpoint|verify|prove|verify-proof|public-key
+
+Exit codes here: 0 intact, 1 tampered or failed, 2 bad input.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from strongroom.audit import log as ledger_log
+from strongroom.audit.search import Filters, entries
+from strongroom.cli.main import EXIT_FAILURE, run
+from strongroom.cli.options import Json
+from strongroom.cli.render import emit_json, pairs, table
+from strongroom.errors import BadInput
+from strongroom.instance import open_instance
+
+app = typer.Typer(
+    help="The audit ledger: search, checkpoints, proofs, verification.", no_args_is_help=True
+)
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BadInput(f"cannot read: {exc}", file=str(path)) from exc
+
+
+@app.command("log")
+def log_(
+    tenant: Annotated[str | None, typer.Option("--tenant")] = None,
+    actor: Annotated[str | None, typer.Option("--actor")] = None,
+    subject: Annotated[str | None, typer.Option("--subject")] = None,
+    action: Annotated[str | None, typer.Option("--action")] = None,
+    outcome: Annotated[str | None, typer.Option("--outcome")] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="ISO 8601 UTC, e.g. 2026-11-24")
+    ] = None,
+    until: Annotated[str | None, typer.Option("--until")] = None,
+    as_json: Json = False,
+) -> None:
+    """Search the ledger (JSON lines with --json).
+
+    Example: strongroom audit log --tenant acme-bank --action record.reveal --since 2026-11-01
+    """
+    f = Filters(tenant, actor, subject, action, outcome, since, until)
+
+    def render(found: list[tuple[int, dict[str, Any]]]) -> None:
+        if as_json:
+            for seq, entry in found:
+                typer.echo(json.dumps({"index": seq, **entry}))
+            return
+        table(
+            [
+                (
+                    seq,
+                    e["ts"],
+                    e["principal"],
+                    e["tenant"] or "",
+                    e["action"],
+                    e["outcome"]["decision"],
+                    ",".join(e["resource"].get("subjects", [])[:3]),
+                )
+                for seq, e in found
+            ],
+            ["index", "time", "principal", "tenant", "action", "outcome", "subjects"],
+        )
+
+    run(as_json, lambda: list(entries(open_instance(), f)), render)
+
+
+@app.command("checkpoint")
+def checkpoint(as_json: Json = False) -> None:
+    """Sign and print a checkpoint of the ledger as it stands.
+
+    Example: strongroom audit checkpoint --json > checkpoint.json
+    """
+    run(
+        as_json,
+        lambda: ledger_log.issue_checkpoint(open_instance()),
+        lambda s: emit_json(s.to_dict()) if as_json else typer.echo(s.note, nl=False),
+    )
+
+
+@app.command("verify")
+def verify(
+    against: Annotated[
+        Path | None, typer.Option("--against", help="A checkpoint kept elsewhere (note or JSON).")
+    ] = None,
+    as_json: Json = False,
+) -> None:
+    """Recompute the ledger and check every checkpoint; exit 1 if anything was altered.
+
+    Example: strongroom audit verify --against /mnt/witness/checkpoint
+    """
+
+    def action() -> ledger_log.VerifyReport:
+        note = None
+        if against is not None:
+            text = _read(against)
+            note = json.loads(text)["note"] if text.lstrip().startswith("{") else text
+        return ledger_log.verify(open_instance(), note)
+
+    def render(report: ledger_log.VerifyReport) -> None:
+        if as_json:
+            emit_json(report.to_dict())
+        else:
+            pairs(
+                [
+                    ("entries", report.entries),
+                    ("checkpoints", report.checkpoints),
+                    ("result", "intact" if report.intact else "TAMPERED"),
+                ]
+            )
+            for p in report.problems:
+                typer.echo(f"  - {p}")
+        if not report.intact:
+            raise typer.Exit(EXIT_FAILURE)
+
+    run(as_json, action, render)
+
+
+@app.command("prove")
+def prove(
+    index: Annotated[int, typer.Argument(metavar="ENTRY_INDEX")],
+    checkpoint: Annotated[
+        Path | None, typer.Option("--checkpoint", help="Prove against this checkpoint.")
+    ] = None,
+    as_json: Json = True,
+) -> None:
+    """Print an inclusion proof of one entry as JSON (for `audit verify-proof`).
+
+    Example: strongroom audit prove 42 > proof.json
+    """
+
+    def action() -> dict[str, Any]:
+        note = None
+        if checkpoint is not None:
+            text = _read(checkpoint)
+            note = json.loads(text)["note"] if text.lstrip().startswith("{") else text
+        return ledger_log.prove(open_instance(), index, note)
+
+    run(True, action, emit_json)
+
+
+@app.command("verify-proof")
+def verify_proof(
+    proof: Annotated[Path, typer.Argument(help="A proof from `audit prove`.")],
+    public_key: Annotated[Path, typer.Option("--public-key", help="PEM or verifier key file.")],
+    as_json: Json = False,
+) -> None:
+    """Check a proof offline: needs only the proof file and the public key.
+
+    Example: strongroom audit verify-proof proof.json --public-key ledger.pem
+    """
+
+    def action() -> dict[str, object]:
+        try:
+            doc = json.loads(_read(proof))
+        except json.JSONDecodeError as exc:
+            raise BadInput(f"not JSON: {exc.msg}", file=str(proof), line=exc.lineno) from exc
+        cp = ledger_log.check_proof(doc, _read(public_key))
+        return {"valid": True, "index": doc["index"], "tree_size": cp.size, "origin": cp.origin}
+
+    run(
+        as_json,
+        action,
+        lambda r: (
+            emit_json(r)
+            if as_json
+            else typer.echo(
+                f"valid: entry {r['index']} is in {r['origin']} at size {r['tree_size']}"
+            )
+        ),
+    )
+
+
+@app.command("public-key")
+def public_key(as_json: Json = False) -> None:
+    """Print the checkpoint key (PEM), for auditors to keep.
+
+    Example: strongroom audit public-key > ledger.pem
+    """
+
+    def action() -> dict[str, str]:
+        inst = open_instance()
+        return {"pem": ledger_log.public_key_pem(inst), "verifier_key": ledger_log.verifier(inst)}
+
+    run(as_json, action, lambda r: emit_json(r) if as_json else typer.echo(r["pem"], nl=False))
