@@ -31,7 +31,11 @@ def _traffic(setup: Setup, n: int = 12) -> None:
 
 
 def _sql(setup: Setup, sql: str, *params: Any) -> list[Any]:
+    """Raw SQL as the database's superuser; on PostgreSQL it switches the append-only
+    triggers off for its transaction, as an administrator set on rewriting history can."""
     with setup.instance.data.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
         result = conn.exec_driver_sql(sql, params)
         return list(result) if result.returns_rows else []
 
@@ -201,3 +205,25 @@ def test_checkpoint_is_also_written_to_the_witness_directory(ledger_setup: Setup
     witness = ledger.witness_dir(ledger_setup.instance)
     assert (witness / "checkpoint").read_text() == latest.note
     assert (witness / f"checkpoint.{latest.checkpoint.size}").exists()
+
+
+@pytest.mark.parametrize("setup", ["postgres-keyfile"], indirect=True)
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE audit_entries SET principal = 'x' WHERE seq = 1",
+        "DELETE FROM audit_entries",
+        "TRUNCATE audit_entries",
+        "DELETE FROM checkpoints",
+        "UPDATE audit_nodes SET level = 9",
+    ],
+)
+def test_postgres_refuses_to_change_the_ledger(ledger_setup: Setup, statement: str) -> None:
+    from sqlalchemy.exc import DBAPIError
+
+    with (
+        pytest.raises(DBAPIError, match="append-only"),
+        ledger_setup.instance.data.begin() as conn,
+    ):
+        conn.exec_driver_sql(statement)
+    assert ledger.verify(ledger_setup.instance).intact
