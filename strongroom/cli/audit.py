@@ -192,3 +192,89 @@ def public_key(as_json: Json = False) -> None:
         return {"pem": ledger_log.public_key_pem(inst), "verifier_key": ledger_log.verifier(inst)}
 
     run(as_json, action, lambda r: emit_json(r) if as_json else typer.echo(r["pem"], nl=False))
+
+
+@app.command("export")
+def export(
+    fmt: Annotated[str, typer.Option("--format", help="jsonl, ocsf or cef.")],
+    since: Annotated[str | None, typer.Option("--since")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="File to write (default stdout).")
+    ] = None,
+    tenant: Annotated[str | None, typer.Option("--tenant")] = None,
+    as_json: Json = False,
+) -> None:
+    """Stream the ledger to a SIEM: JSON lines, OCSF API Activity, or CEF.
+
+    Example: strongroom audit export --format ocsf --since 2026-11-01 --out ledger.ocsf.jsonl
+    """
+    from strongroom.audit.export import FORMATS
+
+    def action() -> int:
+        if fmt not in FORMATS:
+            raise BadInput(
+                f"unknown format '{fmt}'; use one of {', '.join(FORMATS)}", field="format"
+            )
+        writer = FORMATS[fmt]
+        count = 0
+        sink = out.open("w") if out is not None else None
+        try:
+            for index, entry in entries(open_instance(), Filters(tenant=tenant, since=since)):
+                line = writer.line(index, entry) + "\n"
+                if sink is not None:
+                    sink.write(line)
+                else:
+                    typer.echo(line, nl=False)
+                count += 1
+        finally:
+            if sink is not None:
+                sink.close()
+        return count
+
+    run(
+        as_json,
+        action,
+        lambda n: (
+            typer.echo(f"exported {n} entries to {out}", err=True) if out is not None else None
+        ),
+    )
+
+
+@app.command("slice")
+def slice_(
+    tenant: Annotated[str, typer.Option("--tenant")],
+    out: Annotated[Path, typer.Option("--out", help="A new folder for the slice.")],
+    since: Annotated[str | None, typer.Option("--since")] = None,
+    until: Annotated[str | None, typer.Option("--until")] = None,
+    as_json: Json = False,
+) -> None:
+    """Write one tenant's entries with their proofs, for its auditor to verify offline.
+
+    Example: strongroom audit slice --tenant acme-bank --since 2026-11-01 --out acme-slice/
+    """
+    from strongroom.audit.slice import write_slice
+
+    run(
+        as_json,
+        lambda: write_slice(open_instance(), tenant, out, since, until),
+        lambda r: emit_json(r) if as_json else pairs(list(r.items())),
+    )
+
+
+@app.command("verify-slice")
+def verify_slice(
+    folder: Annotated[Path, typer.Argument(help="A folder written by `audit slice`.")],
+    public_key: Annotated[Path, typer.Option("--public-key", help="PEM or verifier key file.")],
+    as_json: Json = False,
+) -> None:
+    """Check a client slice offline with only the public key.
+
+    Example: strongroom audit verify-slice acme-slice/ --public-key ledger.pem
+    """
+    from strongroom.audit.slice import verify_slice as check
+
+    run(
+        as_json,
+        lambda: check(folder, _read(public_key)),
+        lambda r: emit_json(r) if as_json else pairs(list(r.items())),
+    )

@@ -236,3 +236,58 @@ def test_init_with_hsm_keeps_the_root_key_in_the_token(tmp_path: Path) -> None:
     assert "token" in wrong("tenant", "list", code=1).stderr.lower()
     unset = Cli(tmp_path / "home", {"SOFTHSM2_CONF": str(conf)})
     assert "SR_PIN" in unset("tenant", "list", code=1).stderr
+
+
+def test_audit_commands_exit_0_intact_1_tampered_2_bad_input(cli: Cli, tmp_path: Path) -> None:
+    rows = list(customers(5, seed=14))
+    data = tmp_path / "c.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    cli("record", "put", "--tenant", "acme-bank", str(data))
+    cli("record", "reveal", "--tenant", "acme-bank", rows[0]["id"], "email", "--purpose", "T-1")
+    note = cli.json("audit", "checkpoint")
+    assert note["size"] == 3  # type: ignore[index]
+    (tmp_path / "cp.json").write_text(json.dumps(note))
+    assert cli.json("audit", "verify", "--against", str(tmp_path / "cp.json"))["intact"] is True  # type: ignore[index]
+    proof = cli("audit", "prove", "2").stdout
+    (tmp_path / "proof.json").write_text(proof)
+    (tmp_path / "key.pem").write_text(cli("audit", "public-key").stdout)
+    ok = Cli(tmp_path / "elsewhere")  # no instance needed to check a proof
+    ok(
+        "audit",
+        "verify-proof",
+        str(tmp_path / "proof.json"),
+        "--public-key",
+        str(tmp_path / "key.pem"),
+    )
+    bad = json.loads(proof)
+    bad["entry"] = bad["entry"].replace("record.reveal", "record.get")
+    assert bad["entry"] != json.loads(proof)["entry"]
+    (tmp_path / "bad.json").write_text(json.dumps(bad))
+    ok(
+        "audit",
+        "verify-proof",
+        str(tmp_path / "bad.json"),
+        "--public-key",
+        str(tmp_path / "key.pem"),
+        code=1,
+    )
+    (tmp_path / "junk.json").write_text("{not json")
+    ok(
+        "audit",
+        "verify-proof",
+        str(tmp_path / "junk.json"),
+        "--public-key",
+        str(tmp_path / "key.pem"),
+        code=2,
+    )
+    lines = cli("audit", "log", "--action", "record.reveal", "--json").stdout.splitlines()
+    assert len(lines) == 1 and json.loads(lines[0])["purpose"] == "T-1"
+    ocsf = cli("audit", "export", "--format", "ocsf").stdout.splitlines()
+    assert len(ocsf) == 3 and json.loads(ocsf[0])["class_uid"] == 6003
+    cli("audit", "export", "--format", "xml", code=2)
+    import sqlite3
+
+    with sqlite3.connect(cli.home / "strongroom.db") as db:
+        db.execute("UPDATE audit_entries SET principal = 'nobody' WHERE seq = 1")
+    report = json.loads(cli("audit", "verify", "--json", code=1).stdout)
+    assert "entry 1: indexed columns differ from the signed body" in report["problems"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -227,3 +228,46 @@ def test_postgres_refuses_to_change_the_ledger(ledger_setup: Setup, statement: s
     ):
         conn.exec_driver_sql(statement)
     assert ledger.verify(ledger_setup.instance).intact
+
+
+def test_client_slice_verifies_offline_and_hides_other_tenants(
+    ledger_setup: Setup, tmp_path: Path
+) -> None:
+    from strongroom.audit.slice import verify_slice, write_slice
+    from strongroom.vault import tenants
+    from tests.conftest import demo_spec
+
+    inst = ledger_setup.instance
+    tenants.create(inst, ledger_setup.operator, demo_spec("zeta-retail"))
+    zeta = list(customers(3, seed=45, prefix="zeta"))
+    records.put(
+        inst,
+        ledger_setup.operator,
+        "zeta-retail",
+        [
+            RawRecord(i, r["id"], {k: v for k, v in r.items() if k != "id"})
+            for i, r in enumerate(zeta, start=1)
+        ],
+    )
+    for r in zeta:
+        records.reveal(inst, ledger_setup.operator, "zeta-retail", r["id"], "iban", "zeta-only")
+    out = tmp_path / "acme-slice"
+    result = write_slice(inst, "acme-bank", out)
+    assert result["entries"] == 14
+    pem = ledger.public_key_pem(inst)
+    checked = verify_slice(out, pem)
+    assert checked == {
+        "valid": True,
+        "entries": 14,
+        "tenants": ["acme-bank"],
+        "tree_size": result["tree_size"],
+    }
+    blob = b"".join(p.read_bytes() for p in out.iterdir())
+    for needle in (b"zeta-retail", b"zeta-only", *(r["id"].encode() for r in zeta)):
+        assert needle not in blob
+    entries_file = out / "entries.jsonl"
+    lines = entries_file.read_text().splitlines()
+    lines[3] = lines[3].replace("ticket T-9", "ticket T-0")
+    entries_file.write_text("\n".join(lines) + "\n")
+    with pytest.raises(TamperDetected):
+        verify_slice(out, pem)
