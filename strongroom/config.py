@@ -96,3 +96,20 @@ def save_instance(settings: InstanceSettings, base: Path | None = None) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(asdict(settings), indent=2, sort_keys=True) + "\n")
     return path
+
+
+def checkpoint_every() -> tuple[int, float]:
+    """(entries, seconds): a checkpoint is issued once this many entries or this much time
+    have passed since the last one. `STRONGROOM_CHECKPOINT_EVERY` (default 1000 entries) and
+    `STRONGROOM_CHECKPOINT_SECONDS` (default 300). Raises BadInput for values that are not
+    positive numbers."""
+    try:
+        entries = int(os.environ.get("STRONGROOM_CHECKPOINT_EVERY", "1000"))
+        seconds = float(os.environ.get("STRONGROOM_CHECKPOINT_SECONDS", "300"))
+    except ValueError as exc:
+        raise BadInput(
+            f"checkpoint interval is not a number: {exc}", field="STRONGROOM_CHECKPOINT_EVERY"
+        ) from exc
+    if entries < 1 or seconds <= 0:
+        raise BadInput("checkpoint intervals must be positive", field="STRONGROOM_CHECKPOINT_EVERY")
+    return entries, seconds

@@ -36,6 +36,8 @@ class Instance:
     specs: dict[str, Any] = field(default_factory=dict)
     # The checkpoint signer, loaded on first use by the audit layer.
     signer: Any = None
+    # (ledger size, monotonic time) at the last checkpoint this process knows of.
+    checkpointed: tuple[int, float] | None = None
 
     def close(self) -> None:
         self.data.dispose()

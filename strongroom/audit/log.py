@@ -14,7 +14,9 @@ from __future__ import annotations
 import base64
 import json
 import os
+import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,7 @@ from cryptography.hazmat.primitives.serialization import (
     load_pem_public_key,
 )
 
+from strongroom import config
 from strongroom.audit import merkle, tree
 from strongroom.audit.checkpoint import (
     Checkpoint,
@@ -89,6 +92,33 @@ def issue_checkpoint(inst: Instance) -> SignedCheckpoint:
                 (size, cp.root, signed.note, now()),
             )
     _write_witness(inst, signed)
+    return signed
+
+
+def checkpoint_if_due(inst: Instance) -> SignedCheckpoint | None:
+    """Issue a checkpoint when enough entries or time have passed since the last one.
+
+    The first call in a process reads the last checkpoint from the store; later calls cost
+    one query. Called after each operation by the vault's door.
+    """
+    every, seconds = config.checkpoint_every()
+    clock = time.monotonic()
+    with transaction(inst.data, read_only=True) as tx:
+        size = _size(tx)
+        if inst.checkpointed is None:
+            row = tx.one("SELECT size, created_at FROM checkpoints ORDER BY size DESC LIMIT 1")
+            if row is None:
+                inst.checkpointed = (0, clock - seconds)  # never checkpointed: due now
+            else:
+                age = (
+                    datetime.now(UTC) - datetime.fromisoformat(str(row[1]).replace("Z", "+00:00"))
+                ).total_seconds()
+                inst.checkpointed = (int(row[0]), clock - age)
+    last_size, last_time = inst.checkpointed
+    if size == last_size or (size - last_size < every and clock - last_time < seconds):
+        return None
+    signed = issue_checkpoint(inst)
+    inst.checkpointed = (signed.checkpoint.size, time.monotonic())
     return signed
 
 

@@ -13,12 +13,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from strongroom.access import Principal, Resource, gate
+from strongroom.access import Principal, Resource
 from strongroom.crypto import DATA, DataKey
 from strongroom.crypto import rotate as rotate_keyset
 from strongroom.instance import Instance
 from strongroom.store.engine import transaction
 from strongroom.vault import keyring, tokens
+from strongroom.vault.door import door
 from strongroom.vault.tenants import require_tenant
 
 Progress = Callable[[int, int], None]
@@ -44,9 +45,7 @@ def rotate(
     progress: Progress | None = None,
 ) -> Rotation:
     """Raises NotFound for an unknown tenant, KeyUnavailable if a wrapped key does not open."""
-    with gate(
-        inst.data, principal, "keys.rotate", Resource(tenant), details={"rewrap": rewrap}
-    ) as p:
+    with door(inst, principal, "keys.rotate", Resource(tenant), details={"rewrap": rewrap}) as p:
         require_tenant(inst, p.tx, tenant)
         with transaction(inst.keys) as ktx:
             old = keyring.keyset(inst, ktx, tenant, DATA)

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from strongroom.access import Principal, Resource, gate
+from strongroom.access import Principal, Resource
 from strongroom.audit import RequestContext
 from strongroom.crypto import INDEX, Binding, DataKey, Keyset
 from strongroom.errors import BadInput, Erased, NotFound
@@ -24,6 +24,7 @@ from strongroom.instance import Instance
 from strongroom.store.engine import Tx, marks, now, transaction
 from strongroom.vault import keyring, tokens
 from strongroom.vault.classes import canonical, index_form
+from strongroom.vault.door import door
 from strongroom.vault.intake import RawRecord
 from strongroom.vault.masking import mask
 from strongroom.vault.spec import FieldSpec, TenantSpec
@@ -135,7 +136,7 @@ def put(
     subjects = [rec.subject for rec in batch]
     fields = tuple(sorted({name for rec in batch for name in rec.values}))
     resource = Resource(tenant, tuple(subjects), fields)
-    with gate(inst.data, principal, "record.put", resource, context=context) as p:
+    with door(inst, principal, "record.put", resource, context=context) as p:
         tx = p.tx
         spec = require_tenant(inst, tx, tenant)
         clean = [(rec, _validate(spec, rec, file)) for rec in batch]
@@ -269,7 +270,7 @@ def get(
 ) -> MaskedRecord:
     """The masked view. Raises NotFound, Erased."""
     resource = Resource.subject(tenant, subject)
-    with gate(inst.data, principal, "record.get", resource, context=context) as p:
+    with door(inst, principal, "record.get", resource, context=context) as p:
         spec = require_tenant(inst, p.tx, tenant)
         return _masked(inst, spec, _load(p.tx, tenant, subject))
 
@@ -285,7 +286,7 @@ def reveal(
 ) -> str:
     """One field in clear, for a stated purpose. Raises BadInput, NotFound, Erased, Denied."""
     resource = Resource.subject(tenant, subject, (field,))
-    with gate(inst.data, principal, "record.reveal", resource, purpose, context) as p:
+    with door(inst, principal, "record.reveal", resource, purpose, context) as p:
         spec = require_tenant(inst, p.tx, tenant)
         if spec.field(field) is None:
             raise BadInput(f"tenant '{tenant}' has no field '{field}'", field="field")
@@ -311,7 +312,7 @@ def find(
     cannot have.
     """
     resource = Resource(tenant, (), (field,))
-    with gate(inst.data, principal, "record.find", resource, context=context) as p:
+    with door(inst, principal, "record.find", resource, context=context) as p:
         spec = require_tenant(inst, p.tx, tenant)
         fs = spec.field(field)
         if fs is None or not fs.searchable:
@@ -350,7 +351,7 @@ def erase(
     Raises NotFound, Erased (already erased).
     """
     resource = Resource.subject(tenant, subject)
-    with gate(inst.data, principal, "record.erase", resource, context=context) as p:
+    with door(inst, principal, "record.erase", resource, context=context) as p:
         require_tenant(inst, p.tx, tenant)
         _load(p.tx, tenant, subject)
         stamp = now()

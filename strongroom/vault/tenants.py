@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from strongroom.access import Principal, Resource, gate
+from strongroom.access import Principal, Resource
 from strongroom.errors import Conflict, NotFound
 from strongroom.instance import Instance
 from strongroom.store.engine import Tx, now, transaction
 from strongroom.vault import keyring
+from strongroom.vault.door import door
 from strongroom.vault.spec import TenantSpec
 
 
@@ -55,7 +56,7 @@ def require_tenant(inst: Instance, tx: Tx, tenant: str) -> TenantSpec:
 
 def create(inst: Instance, principal: Principal, spec: TenantSpec) -> TenantInfo:
     """Raises Conflict when the tenant exists."""
-    with gate(inst.data, principal, "tenant.create", Resource(spec.tenant)) as p:
+    with door(inst, principal, "tenant.create", Resource(spec.tenant)) as p:
         if p.tx.one("SELECT 1 FROM tenants WHERE id = ?", (spec.tenant,)):
             raise Conflict(f"tenant '{spec.tenant}' already exists")
         stamp = now()
@@ -82,11 +83,11 @@ def _info(inst: Instance, tx: Tx, tenant: str) -> TenantInfo:
 
 
 def show(inst: Instance, principal: Principal, tenant: str) -> TenantInfo:
-    with gate(inst.data, principal, "tenant.show", Resource(tenant)) as p:
+    with door(inst, principal, "tenant.show", Resource(tenant)) as p:
         return _info(inst, p.tx, tenant)
 
 
 def list_all(inst: Instance, principal: Principal) -> list[TenantInfo]:
-    with gate(inst.data, principal, "tenant.list", Resource(None)) as p:
+    with door(inst, principal, "tenant.list", Resource(None)) as p:
         ids = p.tx.column("SELECT id FROM tenants ORDER BY id")
         return [_info(inst, p.tx, t) for t in ids]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 
-from strongroom.access import Principal, Resource, gate
+from strongroom.access import Principal, Resource
 from strongroom.audit import RequestContext
 from strongroom.crypto import DATA, TOKEN
 from strongroom.errors import BadInput, Conflict, NotFound
@@ -19,6 +19,7 @@ from strongroom.store.engine import Tx, marks, now, transaction
 from strongroom.vault import keyring
 from strongroom.vault.cards import format_token, is_token_shaped
 from strongroom.vault.classes import card_digits
+from strongroom.vault.door import door
 from strongroom.vault.tenants import require_tenant
 
 _ATTEMPTS = 32
@@ -164,8 +165,8 @@ def tokenize(
     """Raises BadInput for a class other than CREDIT_CARD or an invalid card, NotFound."""
     if cls != "CREDIT_CARD":
         raise BadInput(f"only CREDIT_CARD values are tokenized, not {cls}", field="class")
-    with gate(
-        inst.data, principal, "token.tokenize", Resource(tenant, (), (cls,)), context=context
+    with door(
+        inst, principal, "token.tokenize", Resource(tenant, (), (cls,)), context=context
     ) as p:
         require_tenant(inst, p.tx, tenant)
         try:
@@ -185,8 +186,8 @@ def detokenize(
     context: RequestContext | None = None,
 ) -> str:
     """Raises BadInput for something that is not token-shaped, NotFound for an unknown token."""
-    with gate(
-        inst.data,
+    with door(
+        inst,
         principal,
         "token.detokenize",
         Resource(tenant, (), ("CREDIT_CARD",)),
