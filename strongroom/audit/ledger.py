@@ -22,10 +22,7 @@ from strongroom.store.engine import Tx
 GENESIS = bytes(32)
 _LEDGER_LOCK = "SELECT pg_advisory_xact_lock(7710001)"
 _LAST = "SELECT seq, entry_hash FROM audit_entries ORDER BY seq DESC LIMIT 1"
-_INSERT = (
-    "INSERT INTO audit_entries (seq, ts, principal, tenant_id, action, outcome, body, "
-    "prev_hash, entry_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
+_INSERT = "INSERT INTO audit_entries (seq, body, prev_hash, entry_hash) VALUES (?, ?, ?, ?)"
 
 
 def leaf_hash(body: bytes) -> bytes:
@@ -48,19 +45,7 @@ def append(tx: Tx, entries: Sequence[Entry]) -> list[int]:
     for i, entry in enumerate(entries):
         body = entry.canonical()
         link = chain_hash(prev, body)
-        rows.append(
-            (
-                size + i,
-                entry.timestamp,
-                entry.principal,
-                entry.tenant,
-                entry.action,
-                entry.outcome,
-                body.decode(),
-                prev,
-                link,
-            )
-        )
+        rows.append((size + i, body.decode(), prev, link))
         prev = link
     if len(rows) == 1:
         tx.run(_INSERT, rows[0])

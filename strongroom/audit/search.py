@@ -24,23 +24,26 @@ class Filters:
     until: str | None = None
 
 
+def _field(dialect: str, key: str) -> str:
+    """The body field as the expression indexes of migration 0004 spell it."""
+    if dialect == "sqlite":
+        return f"json_extract(body, '$.{key}')"
+    return f"((body::jsonb)->>'{key}')"
+
+
 def entries(inst: Instance, f: Filters) -> Iterator[tuple[int, dict[str, Any]]]:
     """(sequence number, entry) in ledger order, streamed page by page."""
+    dialect = inst.data.dialect.name
     where, params = ["seq >= ?"], [0]
-    for column, value in (
-        ("tenant_id", f.tenant),
-        ("principal", f.actor),
-        ("action", f.action),
-        ("outcome", f.outcome),
-    ):
+    for key, value in (("tenant", f.tenant), ("principal", f.actor), ("action", f.action)):
         if value is not None:
-            where.append(f"{column} = ?")
+            where.append(f"{_field(dialect, key)} = ?")
             params.append(value)  # type: ignore[arg-type]
     if f.since is not None:
-        where.append("ts >= ?")
+        where.append(f"{_field(dialect, 'ts')} >= ?")
         params.append(f.since)  # type: ignore[arg-type]
     if f.until is not None:
-        where.append("ts < ?")
+        where.append(f"{_field(dialect, 'ts')} < ?")
         params.append(f.until)  # type: ignore[arg-type]
     sql = (
         f"SELECT seq, body FROM audit_entries WHERE {' AND '.join(where)} "
@@ -54,6 +57,8 @@ def entries(inst: Instance, f: Filters) -> Iterator[tuple[int, dict[str, Any]]]:
         for seq, body in rows:
             entry = json.loads(body)
             if f.subject is not None and f.subject not in entry["resource"].get("subjects", []):
+                continue
+            if f.outcome is not None and entry["outcome"]["decision"] != f.outcome:
                 continue
             yield int(seq), entry
         if len(rows) < _PAGE:

@@ -13,7 +13,6 @@ from __future__ import annotations
 from sqlalchemy import (
     BigInteger,
     Column,
-    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -88,19 +87,15 @@ erasures = Table(
 audit_entries = Table(
     "audit_entries",
     data,
+    # The body (canonical JSON, RFC 8785) is the one source of truth: search filters read it
+    # through expression indexes (migration 0004) rather than copies in columns, so there is
+    # no second version of an entry to fall out of step with the signed one.
     Column(
         "seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False
     ),
-    Column("ts", String(40), nullable=False),
-    Column("principal", String(128), nullable=False),
-    Column("tenant_id", String(64), nullable=True),
-    Column("action", String(64), nullable=False),
-    Column("outcome", String(16), nullable=False),
-    Column("body", Text, nullable=False),  # canonical JSON (RFC 8785) of the whole entry
+    Column("body", Text, nullable=False),
     Column("prev_hash", LargeBinary(32), nullable=False),
     Column("entry_hash", LargeBinary(32), nullable=False),
-    Index("ix_audit_tenant_seq", "tenant_id", "seq"),
-    Index("ix_audit_principal_seq", "principal", "seq"),
 )
 
 audit_nodes = Table(

@@ -105,6 +105,7 @@ def test_imports_point_down_only() -> None:
     assert offenders == []
 
 
+@pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")
 @pytest.mark.parametrize(("kind", "metadata"), [("data", data), ("keys", keys)])
 def test_migrations_build_exactly_the_tables_the_code_queries(
     tmp_path: Path, kind: str, metadata: object
@@ -112,7 +113,16 @@ def test_migrations_build_exactly_the_tables_the_code_queries(
     engine = open_engine(f"sqlite:///{tmp_path / 'm.db'}")
     migrate.upgrade(engine, kind)
     with engine.begin() as conn:
-        ctx = MigrationContext.configure(conn, opts={"version_table": f"alembic_version_{kind}"})
+        ctx = MigrationContext.configure(
+            conn,
+            opts={
+                "version_table": f"alembic_version_{kind}",
+                # Expression indexes on the ledger body are dialect SQL, made by migration 0004.
+                "include_name": lambda name, type_, _parent: (
+                    not (type_ == "index" and str(name).startswith("ix_audit_json_"))
+                ),
+            },
+        )
         diff = compare_metadata(ctx, metadata)  # type: ignore[arg-type]
     assert diff == []
 
