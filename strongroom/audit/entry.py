@@ -47,7 +47,8 @@ class Entry:
 
     @property
     def timestamp(self) -> str:
-        return self.ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        ts = self.ts if self.ts.tzinfo is UTC else self.ts.astimezone(UTC)
+        return ts.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
     def to_dict(self) -> dict[str, Any]:
         resource: dict[str, Any] = {}

@@ -42,9 +42,10 @@ def append(tx: Tx, entries: Sequence[Entry]) -> list[int]:
     last = tx.one(_LAST)
     size, prev = (int(last[0]) + 1, bytes(last[1])) if last else (0, GENESIS)
     rows = []
+    sha256 = hashlib.sha256
     for i, entry in enumerate(entries):
         body = entry.canonical()
-        link = chain_hash(prev, body)
+        link = sha256(b"\x02" + prev + sha256(b"\x00" + body).digest()).digest()  # chain_hash
         rows.append((size + i, body.decode(), prev, link))
         prev = link
     if len(rows) == 1:
