@@ -109,6 +109,11 @@ class Tx:
         self.run(sql, params)
         return [tuple(r) for r in self._cur.fetchall()]
 
+    def stream(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """The cursor itself, to iterate a large result without copying it row by row."""
+        self.run(sql, params)
+        return self._cur
+
     def column(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         return [r[0] for r in self.all(sql, params)]
 
