@@ -38,6 +38,8 @@ class Instance:
     signer: Any = None
     # (ledger size, monotonic time) at the last checkpoint this process knows of.
     checkpointed: tuple[int, float] | None = None
+    # Operations since this process last looked at the ledger's size.
+    unchecked: int = 0
 
     def close(self) -> None:
         self.data.dispose()

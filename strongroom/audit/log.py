@@ -42,6 +42,8 @@ from strongroom.errors import BadInput, NotFound, TamperDetected
 from strongroom.instance import Instance
 from strongroom.store.engine import Tx, now, transaction
 
+_LOOK_EVERY = 32
+
 
 @dataclass(frozen=True)
 class SignedCheckpoint:
@@ -96,11 +98,21 @@ def issue_checkpoint(inst: Instance) -> SignedCheckpoint:
 def checkpoint_if_due(inst: Instance) -> SignedCheckpoint | None:
     """Issue a checkpoint when enough entries or time have passed since the last one.
 
-    The first call in a process reads the last checkpoint from the store; later calls cost
-    one query. Called after each operation by the vault's door.
+    The first call in a process reads the last checkpoint from the store; later calls read the
+    ledger's size every `_LOOK_EVERY` operations (or when the interval has passed), so other
+    processes' entries count too, give or take that many. Called after each operation by the
+    vault's door.
     """
     every, seconds = config.checkpoint_every()
     clock = time.monotonic()
+    inst.unchecked += 1
+    if (
+        inst.checkpointed is not None
+        and inst.unchecked < min(every, _LOOK_EVERY)
+        and (clock - inst.checkpointed[1] < seconds)
+    ):
+        return None  # looked recently: the size cannot have grown by `every` from here alone
+    inst.unchecked = 0
     with transaction(inst.data, read_only=True) as tx:
         size = _size(tx)
         if inst.checkpointed is None:
