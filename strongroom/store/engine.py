@@ -72,6 +72,18 @@ def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+@contextmanager
+def driver_errors(dbapi: Any) -> Iterator[None]:
+    """Driver errors as Strongroom's: a uniqueness clash is a Conflict, the rest
+    StoreUnavailable. The driver's message may quote values, so it is not passed on."""
+    try:
+        yield
+    except dbapi.IntegrityError as exc:
+        raise Conflict("the store refused a write that clashes with existing data") from exc
+    except dbapi.Error as exc:
+        raise StoreUnavailable(f"the store failed ({type(exc).__name__})") from exc
+
+
 class Tx:
     """One transaction on a driver connection. Statements use `?` markers."""
 
@@ -92,12 +104,8 @@ class Tx:
 
     def run(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Execute a statement; returns the number of rows it changed."""
-        try:
+        with driver_errors(self._dbapi):
             self._cur.execute(self._adapt(sql), params)
-        except self._dbapi.IntegrityError as exc:
-            raise Conflict("the store refused a write that clashes with existing data") from exc
-        except self._dbapi.Error as exc:
-            raise StoreUnavailable(f"the store failed ({type(exc).__name__})") from exc
         return int(self._cur.rowcount)
 
     def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
@@ -121,12 +129,8 @@ class Tx:
         """Execute a statement once per row (the driver's executemany)."""
         if not rows:
             return
-        try:
+        with driver_errors(self._dbapi):
             self._cur.executemany(self._adapt(sql), rows)
-        except self._dbapi.IntegrityError as exc:
-            raise Conflict("the store refused a write that clashes with existing data") from exc
-        except self._dbapi.Error as exc:
-            raise StoreUnavailable(f"the store failed ({type(exc).__name__})") from exc
 
 
 def marks(n: int) -> str:
@@ -149,19 +153,16 @@ def transaction(engine: Engine, *, read_only: bool = False) -> Iterator[Tx]:
     except SQLAlchemyError as exc:
         raise StoreUnavailable(f"the store cannot be reached ({type(exc).__name__})") from exc
     try:
-        driver: Any = raw.driver_connection
-        if dialect == "sqlite" and not read_only:
-            driver.execute("BEGIN IMMEDIATE")
-        try:
-            yield Tx(driver, dialect, dbapi)
-        except BaseException:
-            driver.rollback()  # a no-op when the driver has no transaction open
-            raise
-        driver.commit()
-    except dbapi.IntegrityError as exc:
-        raise Conflict("the store refused a write that clashes with existing data") from exc
-    except dbapi.Error as exc:
-        raise StoreUnavailable(f"the store failed ({type(exc).__name__})") from exc
+        with driver_errors(dbapi):
+            driver: Any = raw.driver_connection
+            if dialect == "sqlite" and not read_only:
+                driver.execute("BEGIN IMMEDIATE")
+            try:
+                yield Tx(driver, dialect, dbapi)
+            except BaseException:
+                driver.rollback()  # a no-op when the driver has no transaction open
+                raise
+            driver.commit()
     finally:
         raw.close()
 
