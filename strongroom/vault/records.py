@@ -108,14 +108,8 @@ def _digest(index_keys: Keyset, spec: TenantSpec, fs: FieldSpec, value: str) -> 
 
 
 def _seal(key: DataKey, tenant: str, subject: str, values: dict[str, str]) -> str:
-    return json.dumps(
-        {
-            name: base64.b64encode(key.seal(v.encode(), Binding(tenant, subject, name))).decode(
-                "ascii"
-            )
-            for name, v in values.items()
-        }
-    )
+    sealed = key.seal_fields(tenant, subject, {name: v.encode() for name, v in values.items()})
+    return json.dumps({name: base64.b64encode(b).decode("ascii") for name, b in sealed.items()})
 
 
 def put(

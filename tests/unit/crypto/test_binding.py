@@ -52,3 +52,17 @@ def test_tampered_value_does_not_open() -> None:
     sealed[-1] ^= 1
     with pytest.raises(KeyUnavailable):
         key.unseal(bytes(sealed), b)
+
+
+@settings(max_examples=100)
+@given(names, names, st.dictionaries(names, st.binary(max_size=40), max_size=6))
+def test_seal_fields_opens_with_each_fields_binding(
+    tenant: str, subject: str, values: dict[str, bytes]
+) -> None:
+    key = DataKey.generate()
+    sealed = key.seal_fields(tenant, subject, values)
+    assert set(sealed) == set(values)
+    for field, blob in sealed.items():
+        assert key.unseal(blob, Binding(tenant, subject, field)) == values[field]
+    nonces = [blob[1:13] for blob in sealed.values()]
+    assert len(set(nonces)) == len(nonces)
