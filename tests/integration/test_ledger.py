@@ -15,6 +15,7 @@ from strongroom.audit.ledger import GENESIS, chain_hash
 from strongroom.crypto.signing import Ed25519Signer
 from strongroom.errors import TamperDetected
 from strongroom.sim.customers import customers
+from strongroom.store.tables import audit_entries
 from strongroom.vault import records
 from strongroom.vault.intake import RawRecord
 from strongroom.vault.spec import TenantSpec
@@ -92,9 +93,7 @@ def test_changed_field_is_named(ledger_setup: Setup) -> None:
 
 def test_ledger_rows_hold_no_second_copy_of_an_entry(ledger_setup: Setup) -> None:
     # Filters read the signed body itself, so there is no column to edit out of step with it.
-    columns = {
-        c.name for c in __import__("strongroom.store.tables", fromlist=["x"]).audit_entries.columns
-    }
+    columns = {c.name for c in audit_entries.columns}
     assert columns == {"seq", "body", "prev_hash", "entry_hash"}
 
 
