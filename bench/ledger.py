@@ -34,7 +34,7 @@ from strongroom.instance import init_instance
 from strongroom.sim.customers import SPEC_YAML, customers
 from strongroom.store.engine import transaction
 from strongroom.vault import records, tenants
-from strongroom.vault.intake import RawRecord
+from strongroom.vault.intake import from_dicts
 from strongroom.vault.spec import parse_spec
 
 BATCH = 1000
@@ -84,10 +84,7 @@ def main() -> None:
         inst,
         who,
         "bench",
-        [
-            RawRecord(i, r["id"], {k: v for k, v in r.items() if k != "id"})
-            for i, r in enumerate(people, start=1)
-        ],
+        from_dicts(people),
     )
     start = time.perf_counter()
     for i in range(args.reveals):

@@ -55,7 +55,7 @@ from strongroom.access import local_operator
 from strongroom.instance import init_instance
 from strongroom.sim.customers import SPEC_YAML, customers
 from strongroom.vault import records, tenants
-from strongroom.vault.intake import RawRecord
+from strongroom.vault.intake import from_dicts
 from strongroom.vault.spec import parse_spec
 
 PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
@@ -208,13 +208,7 @@ def run_backend(backend: str, n_records: int, n_ops: int) -> dict[str, Any]:
         who = local_operator()
         tenants.create(inst, who, parse_spec(SPEC_YAML.format(tenant="bench", name="Bench")))
         rows = list(customers(n_records, seed=2026))
-        batches = [
-            [
-                RawRecord(i, r["id"], {k: v for k, v in r.items() if k != "id"})
-                for i, r in enumerate(rows[s : s + BATCH], start=1)
-            ]
-            for s in range(0, len(rows), BATCH)
-        ]
+        batches = [from_dicts(rows[s : s + BATCH]) for s in range(0, len(rows), BATCH)]
         rng = random.Random(7)
         picks = [rng.choice(rows) for _ in range(n_ops)]
         floor = Floor(backend, workdir, floor_dbs)

@@ -169,7 +169,7 @@ def prove(inst: Instance, index: int, checkpoint_note: str | None = None) -> dic
         row = tx.one("SELECT body FROM audit_entries WHERE seq = ?", (index,))
         if row is None:
             raise NotFound(f"no ledger entry {index}")
-        proof = merkle.inclusion_proof(tree.nodes_for(tx, merkle.needed(index, size)), index, size)
+        proof = tree.inclusion_proof(tx, index, size)
     return {
         "format": "strongroom-inclusion-proof/v1",
         "index": index,

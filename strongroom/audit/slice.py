@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from strongroom.audit import log as ledger
-from strongroom.audit import merkle, tree
+from strongroom.audit import tree
 from strongroom.audit.search import Filters, entries
 from strongroom.errors import BadInput, TamperDetected
 from strongroom.instance import Instance
@@ -56,9 +56,7 @@ def write_slice(
     ):
         for index, _ in chosen:
             body = tx.one("SELECT body FROM audit_entries WHERE seq = ?", (index,))
-            proof = merkle.inclusion_proof(
-                tree.nodes_for(tx, merkle.needed(index, size)), index, size
-            )
+            proof = tree.inclusion_proof(tx, index, size)
             fe.write(json.dumps({"index": index, "entry": body[0] if body else None}) + "\n")
             fp.write(
                 json.dumps({"index": index, "proof": [base64.b64encode(p).decode() for p in proof]})

@@ -87,3 +87,8 @@ def root_at(tx: Tx, size: int) -> bytes:
 
     merkle.root(record, size)
     return merkle.root(nodes_for(tx, wanted), size)
+
+
+def inclusion_proof(tx: Tx, index: int, size: int) -> list[bytes]:
+    """RFC 9162 PATH(index, D[size]) from the stored nodes, read in one query."""
+    return merkle.inclusion_proof(nodes_for(tx, merkle.needed(index, size)), index, size)

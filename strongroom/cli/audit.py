@@ -24,6 +24,17 @@ app = typer.Typer(
 )
 
 
+def _checkpoint_note(path: Path) -> str:
+    """A checkpoint file as `audit checkpoint` writes it: the note, or its --json form."""
+    text = _read(path)
+    if not text.lstrip().startswith("{"):
+        return text
+    try:
+        return str(json.loads(text)["note"])
+    except (json.JSONDecodeError, KeyError, TypeError) as exc:
+        raise BadInput(f"not a checkpoint: {exc}", file=str(path)) from exc
+
+
 def _read(path: Path) -> str:
     try:
         return path.read_text()
@@ -100,10 +111,7 @@ def verify(
     """
 
     def action() -> ledger_log.VerifyReport:
-        note = None
-        if against is not None:
-            text = _read(against)
-            note = json.loads(text)["note"] if text.lstrip().startswith("{") else text
+        note = _checkpoint_note(against) if against is not None else None
         return ledger_log.verify(open_instance(), note)
 
     def render(report: ledger_log.VerifyReport) -> None:
@@ -139,10 +147,7 @@ def prove(
     """
 
     def action() -> dict[str, Any]:
-        note = None
-        if checkpoint is not None:
-            text = _read(checkpoint)
-            note = json.loads(text)["note"] if text.lstrip().startswith("{") else text
+        note = _checkpoint_note(checkpoint) if checkpoint is not None else None
         return ledger_log.prove(open_instance(), index, note)
 
     run(True, action, emit_json)

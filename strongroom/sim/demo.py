@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import json
-import tempfile
 from collections.abc import Callable
-from pathlib import Path
 
 from strongroom.access import Principal
 from strongroom.errors import StrongroomError
 from strongroom.instance import Instance
 from strongroom.sim.customers import SPEC_YAML, customers
 from strongroom.vault import keys, records, tenants, tokens
-from strongroom.vault.intake import read_records
+from strongroom.vault.intake import from_dicts
 from strongroom.vault.spec import parse_spec
 
 TENANT = "demo-bank"
@@ -35,15 +33,12 @@ def tour(inst: Instance, who: Principal, say: Callable[[str], None]) -> None:
     tenants.create(inst, who, spec)
     show(f"created tenant {tenant} with fields {', '.join(f.name for f in spec.fields)}")
     rows = list(customers(COUNT, seed=11, prefix="demo"))
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "customers.jsonl"
-        path.write_text("".join(json.dumps(r) + "\n" for r in rows))
-        try:
-            res = records.put(inst, who, tenant, read_records(path), str(path))
-            show(f"stored {res.created} new and {res.updated} updated synthetic records")
-        except StrongroomError as exc:
-            show(f"could not store the demo records: {exc.message}")
-            return
+    try:
+        res = records.put(inst, who, tenant, from_dicts(rows, "demo"), "demo")
+        show(f"stored {res.created} new and {res.updated} updated synthetic records")
+    except StrongroomError as exc:
+        show(f"could not store the demo records: {exc.message}")
+        return
     first = rows[0]["id"]
     masked = records.get(inst, who, tenant, first)
     show(f"masked view of {first}: {json.dumps(masked.fields)}")

@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -110,6 +111,16 @@ def read_records(path: Path) -> list[RawRecord]:
         records = parse_csv(text, file)
     else:
         raise BadInput("expected a .jsonl or .csv file", file=file)
+    return _unique(records, file)
+
+
+def from_dicts(rows: Iterable[object], source: str = "<records>") -> list[RawRecord]:
+    """Records handed over in memory (the API, the demo, tests), checked exactly as a file's
+    lines are; the Nth row counts as line N. Raises BadInput."""
+    return _unique([_record(source, n, raw) for n, raw in enumerate(rows, start=1)], source)
+
+
+def _unique(records: list[RawRecord], file: str) -> list[RawRecord]:
     seen: dict[str, int] = {}
     for rec in records:
         if rec.subject in seen:

@@ -16,7 +16,7 @@ from strongroom.errors import Erased
 from strongroom.instance import open_instance
 from strongroom.sim.customers import customers
 from strongroom.vault import records as vault_records
-from strongroom.vault.intake import RawRecord
+from strongroom.vault.intake import from_dicts
 from strongroom.vault.spec import TenantSpec
 from tests.conftest import PgServer, Setup
 
@@ -25,10 +25,7 @@ SECRET_FIELDS = ("card_number", "email", "iban")
 
 def _load(setup: Setup, n: int = 1000) -> list[dict[str, str]]:
     rows = list(customers(n, seed=21))
-    batch = [
-        RawRecord(i, r["id"], {k: v for k, v in r.items() if k != "id"})
-        for i, r in enumerate(rows, start=1)
-    ]
+    batch = from_dicts(rows)
     vault_records.put(setup.instance, setup.operator, "acme-bank", batch)
     # Exercise every path that handles values once more before looking at the files.
     for r in rows[:50]:
@@ -95,10 +92,7 @@ def test_backup_taken_before_erasure_cannot_be_read_after(
     setup: Setup, acme: TenantSpec, tmp_path: Path
 ) -> None:
     rows = list(customers(5, seed=31))
-    batch = [
-        RawRecord(i, r["id"], {k: v for k, v in r.items() if k != "id"})
-        for i, r in enumerate(rows, start=1)
-    ]
+    batch = from_dicts(rows)
     vault_records.put(setup.instance, setup.operator, "acme-bank", batch)
     victim = rows[0]["id"]
     # A consistent copy of the data store, as a nightly backup would take it.
@@ -139,10 +133,7 @@ def test_pg_dump_taken_before_erasure_cannot_be_read_after(
     setup: Setup, acme: TenantSpec, pg_server: PgServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     rows = list(customers(5, seed=32))
-    batch = [
-        RawRecord(i, r["id"], {k: v for k, v in r.items() if k != "id"})
-        for i, r in enumerate(rows, start=1)
-    ]
+    batch = from_dicts(rows)
     vault_records.put(setup.instance, setup.operator, "acme-bank", batch)
     assert setup.pg is not None
     dump = subprocess.run(

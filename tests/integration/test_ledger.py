@@ -17,17 +17,14 @@ from strongroom.errors import TamperDetected
 from strongroom.sim.customers import customers
 from strongroom.store.tables import audit_entries
 from strongroom.vault import records
-from strongroom.vault.intake import RawRecord
+from strongroom.vault.intake import from_dicts
 from strongroom.vault.spec import TenantSpec
 from tests.conftest import Setup
 
 
 def _traffic(setup: Setup, n: int = 12) -> None:
     rows = list(customers(n, seed=44))
-    batch = [
-        RawRecord(i, r["id"], {k: v for k, v in r.items() if k != "id"})
-        for i, r in enumerate(rows, start=1)
-    ]
+    batch = from_dicts(rows)
     records.put(setup.instance, setup.operator, "acme-bank", batch)
     for r in rows:
         records.reveal(setup.instance, setup.operator, "acme-bank", r["id"], "email", "ticket T-9")
@@ -244,10 +241,7 @@ def test_client_slice_verifies_offline_and_hides_other_tenants(
         inst,
         ledger_setup.operator,
         "zeta-retail",
-        [
-            RawRecord(i, r["id"], {k: v for k, v in r.items() if k != "id"})
-            for i, r in enumerate(zeta, start=1)
-        ],
+        from_dicts(zeta),
     )
     for r in zeta:
         records.reveal(inst, ledger_setup.operator, "zeta-retail", r["id"], "iban", "zeta-only")

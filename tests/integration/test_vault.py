@@ -23,20 +23,13 @@ from strongroom.sim.customers import customers
 from strongroom.store.tables import audit_entries, records, subject_keys
 from strongroom.vault import keys, tenants, tokens
 from strongroom.vault import records as vault_records
-from strongroom.vault.intake import RawRecord, read_records
+from strongroom.vault.intake import from_dicts, read_records
 from strongroom.vault.spec import TenantSpec
 from tests.conftest import Setup, demo_spec
 
 
-def _raw(rows: list[dict[str, str]]) -> list[RawRecord]:
-    return [
-        RawRecord(i + 1, r["id"], {k: v for k, v in r.items() if k != "id"})
-        for i, r in enumerate(rows)
-    ]
-
-
 def _put(setup: Setup, rows: list[dict[str, str]], tenant: str = "acme-bank") -> None:
-    vault_records.put(setup.instance, setup.operator, tenant, _raw(rows))
+    vault_records.put(setup.instance, setup.operator, tenant, from_dicts(rows))
 
 
 def _entries(setup: Setup) -> list[dict[str, object]]:
@@ -199,7 +192,7 @@ def test_put_again_updates_and_keeps_the_subject_key(setup: Setup, acme: TenantS
     rows = list(customers(2, seed=2))
     _put(setup, rows)
     rows[0]["email"] = "changed@example.org"
-    vault_records.put(setup.instance, setup.operator, "acme-bank", _raw(rows[:1]))
+    vault_records.put(setup.instance, setup.operator, "acme-bank", from_dicts(rows[:1]))
     assert (
         vault_records.reveal(
             setup.instance, setup.operator, "acme-bank", rows[0]["id"], "email", "verify update"

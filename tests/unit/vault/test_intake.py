@@ -81,3 +81,19 @@ values = st.dictionaries(
 def test_jsonl_round_trips(rows: list[tuple[str, dict[str, str]]]) -> None:
     text = "".join(json.dumps({"id": i, **v}) + "\n" for i, v in rows)
     assert [(r.subject, r.values) for r in parse_jsonl(text, "f")] == rows
+
+
+def test_records_in_memory_are_checked_like_file_lines() -> None:
+    from strongroom.vault.intake import from_dicts
+
+    assert [r.line for r in from_dicts([{"id": "a"}, {"id": "b"}], "api")] == [1, 2]
+    with pytest.raises(BadInput) as err:
+        from_dicts([{"id": "a"}, {"id": "b", "email": 7}], "api")
+    assert (err.value.location.file, err.value.location.line, err.value.location.field) == (
+        "api",
+        2,
+        "email",
+    )
+    with pytest.raises(BadInput) as err:
+        from_dicts([{"id": "a"}, {"id": "a"}], "api")
+    assert (err.value.location.line, err.value.location.field) == (2, "id")
