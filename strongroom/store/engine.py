@@ -6,6 +6,9 @@ machine SQLAlchemy's execution layer costs about 60 µs per statement, ten times
 itself, and a reveal runs several. SQL is written once with `?` markers and adapted to the
 driver's style (psycopg's `%s`) and cached.
 
+A SQLite connection is kept checked out per thread between transactions (returned when the
+engine is disposed): a pool checkout and its reset cost more than a reveal's own statements.
+
 SQLite runs in WAL mode with `synchronous=NORMAL` (atomic and consistent; a power cut may lose
 the last commits since the last checkpoint, never half of one) and every writing transaction
 starts with BEGIN IMMEDIATE, taking the write lock up front: each gated operation appends to
@@ -16,6 +19,8 @@ SQLAlchemy errors never leave this module: they become `StoreUnavailable` or `Co
 from __future__ import annotations
 
 import os
+import threading
+import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -25,6 +30,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
+from sqlalchemy.pool import PoolProxiedConnection
 
 from strongroom.errors import BadInput, Conflict, StoreUnavailable
 
@@ -53,6 +59,9 @@ def open_engine(url: str) -> Engine:
         engine = create_engine(parsed, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        keeper = _Keeper()
+        _KEEPERS[engine] = keeper
+        event.listen(engine, "engine_disposed", lambda _engine: keeper.release())
         return engine
     if parsed.get_backend_name() == "postgresql":
         return create_engine(parsed, pool_pre_ping=True)
@@ -78,10 +87,52 @@ def driver_errors(dbapi: Any) -> Iterator[None]:
     StoreUnavailable. The driver's message may quote values, so it is not passed on."""
     try:
         yield
-    except dbapi.IntegrityError as exc:
-        raise Conflict("the store refused a write that clashes with existing data") from exc
     except dbapi.Error as exc:
-        raise StoreUnavailable(f"the store failed ({type(exc).__name__})") from exc
+        raise _translated(dbapi, exc) from exc
+
+
+def _translated(dbapi: Any, exc: Exception) -> Conflict | StoreUnavailable:
+    if isinstance(exc, dbapi.IntegrityError):
+        return Conflict("the store refused a write that clashes with existing data")
+    return StoreUnavailable(f"the store failed ({type(exc).__name__})")
+
+
+class _Keeper:
+    """The SQLite connection each thread keeps between its transactions. One in use is taken
+    out, so a transaction opened inside another gets a connection of its own from the pool."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+        self._kept: list[PoolProxiedConnection] = []
+        self._lock = threading.Lock()
+
+    def take(self, engine: Engine) -> PoolProxiedConnection:
+        raw: PoolProxiedConnection | None = getattr(self._local, "raw", None)
+        if raw is None:
+            return engine.raw_connection()
+        self._local.raw = None
+        return raw
+
+    def give(self, raw: PoolProxiedConnection) -> None:
+        if getattr(self._local, "raw", None) is not None:
+            raw.close()
+            return
+        self._local.raw = raw
+        with self._lock:
+            if raw not in self._kept:
+                self._kept.append(raw)
+
+    def release(self) -> None:
+        """Close every kept connection (the engine is being disposed)."""
+        with self._lock:
+            kept, self._kept = self._kept, []
+        for raw in kept:
+            if raw.is_valid:
+                raw.invalidate()  # closes the driver connection; the disposed pool is not reused
+        self._local = threading.local()
+
+
+_KEEPERS: weakref.WeakKeyDictionary[Engine, _Keeper] = weakref.WeakKeyDictionary()
 
 
 class Tx:
@@ -104,8 +155,10 @@ class Tx:
 
     def run(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Execute a statement; returns the number of rows it changed."""
-        with driver_errors(self._dbapi):
+        try:
             self._cur.execute(self._adapt(sql), params)
+        except self._dbapi.Error as exc:
+            raise _translated(self._dbapi, exc) from exc
         return int(self._cur.rowcount)
 
     def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
@@ -125,12 +178,17 @@ class Tx:
     def column(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         return [r[0] for r in self.all(sql, params)]
 
+    def close(self) -> None:
+        self._cur.close()
+
     def many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         """Execute a statement once per row (the driver's executemany)."""
         if not rows:
             return
-        with driver_errors(self._dbapi):
+        try:
             self._cur.executemany(self._adapt(sql), rows)
+        except self._dbapi.Error as exc:
+            raise _translated(self._dbapi, exc) from exc
 
 
 def marks(n: int) -> str:
@@ -148,23 +206,32 @@ def transaction(engine: Engine, *, read_only: bool = False) -> Iterator[Tx]:
     """
     dialect = engine.dialect.name
     dbapi = engine.dialect.loaded_dbapi
+    keeper = _KEEPERS.get(engine)
     try:
-        raw = engine.raw_connection()
+        raw = keeper.take(engine) if keeper is not None else engine.raw_connection()
     except SQLAlchemyError as exc:
         raise StoreUnavailable(f"the store cannot be reached ({type(exc).__name__})") from exc
+    clean = False
     try:
         with driver_errors(dbapi):
             driver: Any = raw.driver_connection
             if dialect == "sqlite" and not read_only:
                 driver.execute("BEGIN IMMEDIATE")
+            tx = Tx(driver, dialect, dbapi)
             try:
-                yield Tx(driver, dialect, dbapi)
+                yield tx
             except BaseException:
                 driver.rollback()  # a no-op when the driver has no transaction open
                 raise
+            finally:
+                tx.close()  # an unread result would otherwise hold a read snapshot open
             driver.commit()
+            clean = True
     finally:
-        raw.close()
+        if keeper is not None and clean:
+            keeper.give(raw)
+        else:
+            raw.close()  # the pool rolls back whatever a failure left open
 
 
 @contextmanager

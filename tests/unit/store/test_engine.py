@@ -1,0 +1,84 @@
+"""The SQLite connection a thread keeps between transactions (real SQLite files)."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from strongroom.errors import Conflict
+from strongroom.store.engine import open_engine, transaction
+
+
+@pytest.fixture
+def engine(tmp_path: Path):  # type: ignore[no-untyped-def]
+    e = open_engine(f"sqlite:///{tmp_path / 'x.db'}")
+    with transaction(e) as tx:
+        tx.run("CREATE TABLE t (k TEXT PRIMARY KEY)")
+    yield e
+    e.dispose()
+
+
+def _connection_of(tx) -> int:  # type: ignore[no-untyped-def]
+    return id(tx._cur.connection)
+
+
+def test_thread_reuses_its_connection_across_transactions(engine) -> None:  # type: ignore[no-untyped-def]
+    with transaction(engine) as tx:
+        first = _connection_of(tx)
+    with transaction(engine, read_only=True) as tx:
+        assert _connection_of(tx) == first
+
+
+def test_transaction_inside_another_gets_its_own_connection(engine) -> None:  # type: ignore[no-untyped-def]
+    with transaction(engine, read_only=True) as outer, transaction(engine, read_only=True) as inner:
+        assert _connection_of(inner) != _connection_of(outer)
+        assert inner.one("SELECT count(*) FROM t") == (0,)
+
+
+def test_failed_transaction_leaves_nothing_open_for_the_next(engine) -> None:  # type: ignore[no-untyped-def]
+    with transaction(engine) as tx:
+        tx.run("INSERT INTO t VALUES ('a')")
+    with pytest.raises(Conflict), transaction(engine) as tx:
+        tx.run("INSERT INTO t VALUES ('b')")
+        tx.run("INSERT INTO t VALUES ('a')")
+    with transaction(engine) as tx:  # would fail to BEGIN if a transaction were left open
+        tx.run("INSERT INTO t VALUES ('c')")
+    with transaction(engine, read_only=True) as tx:
+        assert tx.column("SELECT k FROM t ORDER BY k") == ["a", "c"]
+
+
+def test_kept_connection_sees_what_other_connections_commit(engine) -> None:  # type: ignore[no-untyped-def]
+    with transaction(engine) as tx:
+        tx.many("INSERT INTO t VALUES (?)", [("a",), ("b",)])
+    with transaction(engine, read_only=True) as tx:
+        tx.one("SELECT k FROM t")  # one row of two read: the statement is left unfinished
+
+    def write() -> None:
+        with transaction(engine) as other:
+            other.run("INSERT INTO t VALUES ('z')")
+
+    worker = threading.Thread(target=write)
+    worker.start()
+    worker.join()
+    with transaction(engine, read_only=True) as tx:
+        assert tx.one("SELECT count(*) FROM t") == (3,)
+
+
+def test_dispose_closes_every_thread_s_kept_connection(engine) -> None:  # type: ignore[no-untyped-def]
+    kept = []
+
+    def use() -> None:
+        with transaction(engine, read_only=True) as tx:
+            kept.append(tx._cur.connection)
+
+    threads = [threading.Thread(target=use) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    engine.dispose()
+    for conn in kept:
+        with pytest.raises(Exception, match="closed"):
+            conn.execute("SELECT 1")
