@@ -86,6 +86,23 @@ class Denied(StrongroomError):
         return d
 
 
+class Unauthenticated(StrongroomError):
+    """No valid credentials: wrong password or code, expired or revoked session, locked or
+    disabled principal. The message never says which, so it cannot be used to probe. HTTP 401."""
+
+    kind = "unauthenticated"
+
+
+class RateLimited(StrongroomError):
+    """Too many requests from one principal; `retry_after` in seconds. HTTP 429."""
+
+    kind = "rate-limited"
+
+    def __init__(self, message: str, *, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class NotFound(StrongroomError):
     kind = "not-found"
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from strongroom.access.facts import Facts
 from strongroom.access.policy import Decision, OperatorPolicy, Policy, Resource
 from strongroom.access.principal import Principal
 from strongroom.audit import Entry, Outcome, RequestContext, append
@@ -71,12 +72,15 @@ class Passage:
     tx: Tx
     attempt: Attempt
     policy: Policy
+    facts: Facts | None = None
 
     def disclose(self, action: str, resource: Resource) -> None:
         """Decide and record a disclosure in this transaction. Raises Denied, failing the
         whole operation."""
         a = self.attempt
-        decision = self.policy.decide(a.principal, action, resource, a.purpose, a.context)
+        decision = self.policy.decide(
+            a.principal, action, resource, a.purpose, a.context, self.facts
+        )
         if not decision.allowed:
             raise _refuse(decision)
         shown = Attempt(a.principal, action, resource, a.purpose, a.context, None)
@@ -94,6 +98,7 @@ def gate(
     *,
     details: dict[str, Any] | None = None,
     policy: Policy | None = None,
+    facts: Facts | None = None,
 ) -> Iterator[Passage]:
     """Yield the passage (its transaction) in which the allowed action must run.
 
@@ -102,7 +107,7 @@ def gate(
     """
     attempt = Attempt(principal, action, resource, purpose, context or RequestContext(), details)
     decider = policy or DEFAULT_POLICY
-    decision = decider.decide(principal, action, resource, purpose, attempt.context)
+    decision = decider.decide(principal, action, resource, purpose, attempt.context, facts)
     if not decision.allowed:
         with transaction(engine) as tx:
             append(tx, [attempt.entry("denied", decision)])
@@ -110,7 +115,7 @@ def gate(
     try:
         with transaction(engine) as tx:
             append(tx, [attempt.entry("allowed", decision)])
-            yield Passage(tx, attempt, decider)
+            yield Passage(tx, attempt, decider, facts)
     except BaseException as exc:
         why = exc.kind if isinstance(exc, StrongroomError) else type(exc).__name__
         try:

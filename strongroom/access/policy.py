@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from strongroom.access.facts import Facts
 from strongroom.access.principal import OPERATOR, Principal
 from strongroom.audit.entry import RequestContext
 
@@ -50,6 +51,7 @@ class Policy(Protocol):
         resource: Resource,
         purpose: str | None,
         context: RequestContext,
+        facts: Facts | None = None,
     ) -> Decision: ...
 
 
@@ -63,6 +65,7 @@ class OperatorPolicy:
         resource: Resource,
         purpose: str | None,
         context: RequestContext,
+        facts: Facts | None = None,
     ) -> Decision:
         if principal.role != OPERATOR:
             return Decision(

@@ -1,15 +1,29 @@
 """Who is acting. A principal is resolved by the face (CLI: the local operator; API: a session
-or API key in a later issue) and passed down; nothing below the faces invents one."""
+or an API key) and passed down; nothing below the faces invents one.
+
+`mfa_at` is when this principal last proved a second factor in the session the request came
+from (None: never, or an API key); the policy reads its age, never the face."""
 
 from __future__ import annotations
 
 import getpass
 from dataclasses import dataclass
+from datetime import datetime
 from typing import NewType
 
 PrincipalId = NewType("PrincipalId", str)
 
 OPERATOR = "operator"
+AGENT = "agent"
+SUPERVISOR = "supervisor"
+SECURITY_OFFICER = "security_officer"
+CLIENT_AUDITOR = "client_auditor"
+VENDOR = "vendor"
+SERVICE = "service"
+# Roles a principal can be given; the operator is the instance's own CLI user, never stored.
+ROLES = (AGENT, SUPERVISOR, SECURITY_OFFICER, CLIENT_AUDITOR, VENDOR, SERVICE)
+# Roles bound to one tenant: they never act on another's data.
+TENANT_ROLES = frozenset({CLIENT_AUDITOR, SERVICE})
 
 
 @dataclass(frozen=True)
@@ -18,6 +32,7 @@ class Principal:
     role: str
     tenant: str | None = None
     site: str | None = None
+    mfa_at: datetime | None = None
 
 
 def local_operator() -> Principal:

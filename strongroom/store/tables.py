@@ -13,6 +13,7 @@ from __future__ import annotations
 from sqlalchemy import (
     BigInteger,
     Column,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -149,5 +150,110 @@ subject_keys = Table(
     Column("subject_id", String(128), primary_key=True),
     Column("wrapped", LargeBinary, nullable=False),
     Column("key_version", Integer, nullable=False),
+    Column("created_at", String(32), nullable=False),
+)
+
+# --- The door's context (issue 5): who may act, and the facts the policy decides on. ---
+
+principals = Table(
+    "principals",
+    data,
+    # A person or an integration. Secrets are kept only as argon2id hashes (passwords) or
+    # wrapped by the root key (TOTP secrets); `tenant_id` and `site` scope agents, auditors
+    # and service accounts.
+    Column("id", String(128), primary_key=True),
+    Column("role", String(32), nullable=False),
+    Column("tenant_id", String(64), nullable=True),
+    Column("site", String(64), nullable=True),
+    Column("password_hash", Text, nullable=True),
+    Column("totp_sealed", LargeBinary, nullable=True),
+    Column("failed_logins", Integer, nullable=False),
+    Column("locked_until", String(32), nullable=True),
+    Column("disabled_at", String(32), nullable=True),
+    Column("created_at", String(32), nullable=False),
+)
+
+api_keys = Table(
+    "api_keys",
+    data,
+    # Only a digest of the key is kept; the key itself is shown once when issued.
+    Column("id", String(32), primary_key=True),
+    Column("principal_id", String(128), nullable=False, index=True),
+    Column("digest", LargeBinary(32), nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Column("revoked_at", String(32), nullable=True),
+)
+
+sessions = Table(
+    "sessions",
+    data,
+    Column("id", String(32), primary_key=True),
+    Column("principal_id", String(128), nullable=False, index=True),
+    Column("digest", LargeBinary(32), nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Column("expires_at", String(32), nullable=False),
+    Column("mfa_at", String(32), nullable=True),
+    Column("revoked_at", String(32), nullable=True),
+)
+
+tickets = Table(
+    "tickets",
+    data,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("ticket_id", String(64), primary_key=True),
+    Column("subject_id", String(128), nullable=False),
+    Column("assignee", String(128), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("opened_at", String(32), nullable=False),
+    Column("closed_at", String(32), nullable=True),
+    Index("ix_tickets_assignee_subject", "assignee", "tenant_id", "subject_id"),
+)
+
+shifts = Table(
+    "shifts",
+    data,
+    Column("actor", String(128), primary_key=True),
+    Column("start_at", String(32), primary_key=True),
+    Column("end_at", String(32), nullable=False),
+    Column("site", String(64), nullable=False),
+)
+
+badge_events = Table(
+    "badge_events",
+    data,
+    Column("actor", String(128), primary_key=True),
+    Column("ts", String(32), primary_key=True),
+    Column("site", String(64), primary_key=True),
+    Column("zone", String(64), primary_key=True),
+    Column("direction", String(8), nullable=False),
+)
+
+training = Table(
+    "training",
+    data,
+    Column("actor", String(128), primary_key=True),
+    Column("course", String(64), primary_key=True),
+    Column("completed_at", String(32), nullable=False),
+    Column("expires_at", String(32), nullable=False),
+)
+
+grants = Table(
+    "grants",
+    data,
+    # Break-glass (a supervisor's, approved by a second person) and vendor grants: time-boxed,
+    # naming tenant, actions and fields (JSON lists).
+    Column("id", String(32), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("grantee", String(128), nullable=False, index=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("actions", Text, nullable=False),
+    Column("fields", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("requested_by", String(128), nullable=False),
+    Column("approved_by", String(128), nullable=True),
+    Column("approved_at", String(32), nullable=True),
+    Column("starts_at", String(32), nullable=False),
+    Column("ends_at", String(32), nullable=False),
+    Column("revoked_at", String(32), nullable=True),
     Column("created_at", String(32), nullable=False),
 )
