@@ -167,6 +167,7 @@ principals = Table(
     Column("site", String(64), nullable=True),
     Column("password_hash", Text, nullable=True),
     Column("totp_sealed", LargeBinary, nullable=True),
+    Column("totp_last_step", BigInteger, nullable=True),  # refuses a code used twice
     Column("failed_logins", Integer, nullable=False),
     Column("locked_until", String(32), nullable=True),
     Column("disabled_at", String(32), nullable=True),

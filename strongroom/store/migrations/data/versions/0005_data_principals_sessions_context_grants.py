@@ -64,6 +64,7 @@ def upgrade() -> None:
     sa.Column('site', sa.String(length=64), nullable=True),
     sa.Column('password_hash', sa.Text(), nullable=True),
     sa.Column('totp_sealed', sa.LargeBinary(), nullable=True),
+    sa.Column('totp_last_step', sa.BigInteger(), nullable=True),
     sa.Column('failed_logins', sa.Integer(), nullable=False),
     sa.Column('locked_until', sa.String(length=32), nullable=True),
     sa.Column('disabled_at', sa.String(length=32), nullable=True),
