@@ -109,17 +109,17 @@ def gate(
     decider = policy or DEFAULT_POLICY
     decision = decider.decide(principal, action, resource, purpose, attempt.context, facts)
     if not decision.allowed:
-        with transaction(engine) as tx:
+        with transaction(engine, tenant=resource.tenant) as tx:
             append(tx, [attempt.entry("denied", decision)])
         raise _refuse(decision)
     try:
-        with transaction(engine) as tx:
+        with transaction(engine, tenant=resource.tenant) as tx:
             append(tx, [attempt.entry("allowed", decision)])
             yield Passage(tx, attempt, decider, facts)
     except BaseException as exc:
         why = exc.kind if isinstance(exc, StrongroomError) else type(exc).__name__
         try:
-            with transaction(engine) as tx:
+            with transaction(engine, tenant=resource.tenant) as tx:
                 append(tx, [attempt.entry("failed", decision, reason=f"failed: {why}")])
         except StrongroomError:
             pass  # the original error is the one to report; the store is likely down

@@ -33,6 +33,7 @@ from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
 from sqlalchemy.pool import PoolProxiedConnection
 
 from strongroom.errors import BadInput, Conflict, StoreUnavailable
+from strongroom.store.wall import APP_ROLE, TENANT_SETTING
 
 Row = tuple[Any, ...]
 _PYFORMAT: dict[str, str] = {}  # SQL with `?` markers -> the same for psycopg's `%s` style
@@ -181,6 +182,11 @@ class Tx:
     def close(self) -> None:
         self._cur.close()
 
+    def enter_tenant(self, tenant: str) -> None:
+        """From here on, this transaction sees `tenant`'s rows behind the PostgreSQL wall."""
+        if self.dialect == "postgresql":
+            self.run(_ENTER_TENANT, (tenant,))
+
     def many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         """Execute a statement once per row (the driver's executemany)."""
         if not rows:
@@ -191,17 +197,27 @@ class Tx:
             raise _translated(self._dbapi, exc) from exc
 
 
+_ENTER_TENANT = f"SELECT set_config('{TENANT_SETTING}', ?, true)"
+_ENTER_WALL = (
+    f"SELECT set_config('role', '{APP_ROLE}', true), set_config('{TENANT_SETTING}', ?, true)"
+)
+
+
 def marks(n: int) -> str:
     """`?, ?, ?` for an IN list of n values."""
     return ", ".join("?" * n)
 
 
 @contextmanager
-def transaction(engine: Engine, *, read_only: bool = False) -> Iterator[Tx]:
+def transaction(
+    engine: Engine, *, read_only: bool = False, tenant: str | None = None
+) -> Iterator[Tx]:
     """One database transaction: committed when the block ends, rolled back if it raises.
 
     `read_only` lets SQLite readers proceed beside a writer (no BEGIN: each statement reads
-    committed data on its own); it is a promise by the caller, not a check.
+    committed data on its own); it is a promise by the caller, not a check. On PostgreSQL the
+    transaction runs as the application role behind the tenant wall (`store/wall.py`) and sees
+    only `tenant`'s rows of tenant-owned tables (none when no tenant is given).
     Raises Conflict on a uniqueness violation, StoreUnavailable on any other database failure.
     """
     dialect = engine.dialect.name
@@ -218,6 +234,8 @@ def transaction(engine: Engine, *, read_only: bool = False) -> Iterator[Tx]:
             if dialect == "sqlite" and not read_only:
                 driver.execute("BEGIN IMMEDIATE")
             tx = Tx(driver, dialect, dbapi)
+            if dialect == "postgresql":
+                tx.run(_ENTER_WALL, (tenant or "",))
             try:
                 yield tx
             except BaseException:

@@ -47,7 +47,7 @@ def rotate(
     """Raises NotFound for an unknown tenant, KeyUnavailable if a wrapped key does not open."""
     with door(inst, principal, "keys.rotate", Resource(tenant), details={"rewrap": rewrap}) as p:
         require_tenant(inst, p.tx, tenant)
-        with transaction(inst.keys) as ktx:
+        with transaction(inst.keys, tenant=tenant) as ktx:
             old = keyring.keyset(inst, ktx, tenant, DATA)
             new = rotate_keyset(old)
             subjects = sealed_tokens = 0

@@ -158,7 +158,7 @@ def put(
             )
         token_fields = [f.name for f in spec.fields if f.tokenize]
         searchable = [f for f in spec.fields if f.searchable]
-        with transaction(inst.keys) as ktx:
+        with transaction(inst.keys, tenant=tenant) as ktx:
             keys = keyring.data_keys(inst, ktx, tenant, [s for s in subjects if s in existing])
             keys.update(
                 keyring.add_data_keys(inst, ktx, tenant, [s for s in subjects if s not in existing])
@@ -228,7 +228,7 @@ def _load(tx: Tx, tenant: str, subject: str) -> _Row:
 
 
 def _subject_key(inst: Instance, tenant: str, subject: str) -> tuple[DataKey, int]:
-    with transaction(inst.keys, read_only=True) as ktx:
+    with transaction(inst.keys, read_only=True, tenant=tenant) as ktx:
         return keyring.data_key(inst, ktx, tenant, subject)
 
 
@@ -316,7 +316,7 @@ def find(
                 f"(searchable: {', '.join(searchable) or 'none'})",
                 field="field",
             )
-        with transaction(inst.keys, read_only=True) as ktx:
+        with transaction(inst.keys, read_only=True, tenant=tenant) as ktx:
             index_keys = keyring.keyset(inst, ktx, tenant, INDEX)
         try:
             digest = _digest(index_keys, spec, fs, canonical(fs.cls, value, spec.phone_region))
@@ -359,7 +359,7 @@ def erase(
         )
         # The key store commits first: if the data store then failed to commit, the subject
         # would already be unreadable, which errs on the side the customer asked for.
-        with transaction(inst.keys) as ktx:
+        with transaction(inst.keys, tenant=tenant) as ktx:
             keyring.delete_data_key(ktx, tenant, subject)
             shredded = tokens.release(ktx, tenant, subject)
         return {

@@ -60,7 +60,7 @@ def create(inst: Instance, principal: Principal, spec: TenantSpec) -> TenantInfo
         if p.tx.one("SELECT 1 FROM tenants WHERE id = ?", (spec.tenant,)):
             raise Conflict(f"tenant '{spec.tenant}' already exists")
         stamp = now()
-        with transaction(inst.keys) as ktx:
+        with transaction(inst.keys, tenant=spec.tenant) as ktx:
             keyring.create_keysets(inst, ktx, spec.tenant)
         p.tx.run(
             "INSERT INTO tenants (id, name, spec, retention_days, created_at) "
@@ -90,4 +90,8 @@ def show(inst: Instance, principal: Principal, tenant: str) -> TenantInfo:
 def list_all(inst: Instance, principal: Principal) -> list[TenantInfo]:
     with door(inst, principal, "tenant.list", Resource(None)) as p:
         ids = p.tx.column("SELECT id FROM tenants ORDER BY id")
-        return [_info(inst, p.tx, t) for t in ids]
+        infos = []
+        for t in ids:
+            p.tx.enter_tenant(t)  # each tenant's count, through its own wall
+            infos.append(_info(inst, p.tx, t))
+        return infos

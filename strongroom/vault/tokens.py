@@ -173,7 +173,7 @@ def tokenize(
             card = card_digits(value)
         except ValueError as exc:
             raise BadInput(str(exc), field="value") from exc
-        with transaction(inst.keys) as ktx:
+        with transaction(inst.keys, tenant=tenant) as ktx:
             return issue_token(inst, ktx, tenant, card)
 
 
@@ -199,5 +199,5 @@ def detokenize(
             raise BadInput(
                 "not a token: tokens are 12-19 digits that fail the Luhn check", field="token"
             )
-        with transaction(inst.keys, read_only=True) as ktx:
+        with transaction(inst.keys, read_only=True, tenant=tenant) as ktx:
             return reveal_token(inst, ktx, tenant, token)
