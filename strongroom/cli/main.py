@@ -44,6 +44,8 @@ def run(as_json: bool, action: Callable[[], T], render: Callable[[T], None]) -> 
 
 
 def _register() -> None:
+    import importlib
+
     from strongroom.cli import audit, instance, keys, record, tenant, token
 
     app.command("init")(instance.init)
@@ -53,6 +55,27 @@ def _register() -> None:
     app.add_typer(token.app, name="token")
     app.add_typer(keys.app, name="keys")
     app.add_typer(audit.app, name="audit")
+    # The door's faces (issue 5), each registered once its module is in place.
+    for module, attr, name in (
+        ("principal", "app", "principal"),
+        ("grant", "app", "grant"),
+        ("context", "ticket_app", "ticket"),
+        ("context", "shift_app", "shift"),
+        ("context", "badge_app", "badge"),
+        ("context", "training_app", "training"),
+        ("policy", "app", "policy"),
+    ):
+        try:
+            sub = getattr(importlib.import_module(f"strongroom.cli.{module}"), attr)
+        except ModuleNotFoundError:
+            continue
+        app.add_typer(sub, name=name)
+    try:
+        from strongroom.cli import serve
+
+        app.command("serve")(serve.serve)
+    except ModuleNotFoundError:
+        pass
 
 
 def main(argv: list[str] | None = None) -> Any:

@@ -1,0 +1,431 @@
+"""Identity: enrolment, login with password and TOTP, lockout, sessions and API keys.
+
+Guarantees:
+- Secrets are shown once and kept only in a form that cannot give them back: passwords as
+  argon2id hashes (`passwords`), TOTP secrets wrapped by the instance's root-key provider bound
+  to the principal, session tokens and API keys as SHA-256 digests (`sessions`).
+- Every login, refusal, lockout, second-factor check and logout is a ledger entry written in
+  the same transaction as the state it changes. Managing principals goes through the vault's
+  door, so the policy decides it and the ledger records it.
+- A refusal tells the caller nothing about why: an unknown, locked or disabled principal, a
+  wrong password and a wrong code read the same and cost the same argon2 work. The ledger
+  says which.
+- `MAX_FAILURES` consecutive password or code failures lock the principal for
+  `STRONGROOM_LOCKOUT_MINUTES` (default 15); a success resets the count. A TOTP code is
+  accepted once: a code of a time step at or before the last accepted one is refused.
+- Time comes from `sessions.clock`, so tests move it instead of sleeping.
+
+This module is the face of three: `passwords` holds the factors (argon2id, TOTP), the
+principal's row and the lockout; `sessions` holds bearer credentials and `authenticate`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from strongroom.access import passwords, sessions
+from strongroom.access.passwords import (
+    NAME,
+    REPLAYED_CODE,
+    WRONG_CODE,
+    WRONG_PASSWORD,
+    Account,
+    entry,
+    load,
+    recheck,
+    refuse,
+    retried,
+)
+from strongroom.access.policy import Resource
+from strongroom.access.principal import (
+    AGENT,
+    CLIENT_AUDITOR,
+    ROLES,
+    SERVICE,
+    Principal,
+    PrincipalId,
+)
+from strongroom.access.sessions import Session, authenticate, stamp
+from strongroom.audit import RequestContext, append
+from strongroom.audit.log import checkpoint_if_due
+from strongroom.errors import BadInput, Conflict, NotFound, StrongroomError, Unauthenticated
+from strongroom.instance import Instance
+from strongroom.store.engine import transaction
+from strongroom.vault.door import door
+
+__all__ = [
+    "Enrolment",
+    "PrincipalInfo",
+    "Session",
+    "add_principal",
+    "authenticate",
+    "disable_principal",
+    "end_session",
+    "issue_api_key",
+    "list_principals",
+    "login",
+    "verify_mfa",
+]
+
+log = logging.getLogger("strongroom.audit")
+
+SITE = NAME
+NEEDS_TENANT = frozenset({AGENT, CLIENT_AUDITOR, SERVICE})
+NEEDS_SITE = frozenset({AGENT})
+LOGIN_FAILED = "login failed: check the name, the password and the code"
+LOGIN_NEEDS_CODE = (
+    "login failed: check the name and the password, and give the current code from your "
+    "authenticator app (TOTP)"
+)
+CODE_REFUSED = "the code was not accepted: give the current code from your authenticator app"
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    """A new principal and its first secrets, shown once and never again."""
+
+    principal: Principal
+    password: str | None = field(repr=False)  # None for service accounts
+    totp_uri: str | None = field(repr=False)  # otpauth:// provisioning URI; None for services
+
+
+@dataclass(frozen=True)
+class PrincipalInfo:
+    id: str
+    role: str
+    tenant: str | None
+    site: str | None
+    disabled: bool
+    locked: bool
+    created_at: str
+
+    @classmethod
+    def of(cls, acct: Account, at: datetime) -> PrincipalInfo:
+        return cls(
+            acct.id,
+            acct.role,
+            acct.tenant,
+            acct.site,
+            acct.disabled_at is not None,
+            acct.locked(at),
+            acct.created_at,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def _checkpoint(inst: Instance) -> None:
+    try:
+        checkpoint_if_due(inst)
+    except StrongroomError as exc:
+        log.warning("checkpoint not issued: %s", exc.message)
+
+
+# Login ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Verdict:
+    reason: str  # for the ledger only
+    ok: bool = False
+    step: int | None = None  # the accepted TOTP step
+
+
+def _judge(
+    acct: Account | None,
+    password_ok: bool,
+    code: str | None,
+    steps: tuple[int, ...],
+    at: datetime,
+) -> _Verdict:
+    if acct is None:
+        return _Verdict("unknown principal")
+    if acct.disabled_at is not None:
+        return _Verdict("disabled")
+    if acct.locked(at):
+        return _Verdict("locked")
+    if acct.password_hash is None:
+        return _Verdict("no password (service account)")
+    if not password_ok:
+        return _Verdict(WRONG_PASSWORD)
+    if acct.totp_sealed is None:
+        return _Verdict("password", ok=True)
+    if code is None:
+        return _Verdict("code required")
+    if not steps:
+        return _Verdict(WRONG_CODE)
+    step = passwords.fresh_step(acct.totp_last_step, steps)
+    if step is None:
+        return _Verdict(REPLAYED_CODE)
+    return _Verdict("password and code", ok=True, step=step)
+
+
+def login(
+    inst: Instance,
+    username: str,
+    password: str,
+    totp: str | None = None,
+    context: RequestContext | None = None,
+) -> Session:
+    """Open a session for a principal with its password and, when it has one, its TOTP code.
+
+    Raises Unauthenticated (one message whatever was wrong; it asks for the code when none was
+    given), KeyUnavailable, StoreUnavailable.
+    """
+    at = sessions.clock()
+    with transaction(inst.data, read_only=True) as tx:
+        seen = load(tx, username)
+    # The argon2 work is done outside the write lock, and for an unknown name too.
+    password_ok = passwords.verify(seen.password_hash if seen else None, password)
+    steps: tuple[int, ...] = ()
+    rehash: str | None = None
+    if password_ok and seen is not None and seen.password_hash is not None:
+        if totp is not None:
+            steps = seen.code_steps(inst.provider, totp, at)
+        if passwords.needs_rehash(seen.password_hash):
+            rehash = passwords.hash_password(password)
+    # The name is recorded as given (it is no secret), unless it cannot be one: a password
+    # typed into the name box must not reach the ledger.
+    who = username if NAME.fullmatch(username) else "(not a principal name)"
+    attempt = _LoginAttempt(who, seen, password_ok, totp, steps, rehash, at, context)
+    session = retried(lambda: _login_tx(inst, attempt))
+    _checkpoint(inst)
+    if session is None:
+        raise Unauthenticated(LOGIN_FAILED if totp is not None else LOGIN_NEEDS_CODE)
+    return session
+
+
+@dataclass(frozen=True)
+class _LoginAttempt:
+    who: str
+    seen: Account | None
+    password_ok: bool
+    code: str | None
+    steps: tuple[int, ...]
+    rehash: str | None = field(repr=False)
+    at: datetime
+    context: RequestContext | None
+
+
+def _login_tx(inst: Instance, a: _LoginAttempt) -> Session | None:
+    """Decide on a fresh read; write the outcome and its entries. None when refused."""
+    at, ctx = a.at, a.context
+    with transaction(inst.data) as tx:
+        acct = load(tx, a.who) if a.seen is not None else None
+        # A password verified against another hash than the one now stored proves nothing.
+        same = (
+            acct is not None and a.seen is not None and acct.password_hash == a.seen.password_hash
+        )
+        verdict = _judge(acct, a.password_ok and same, a.code, a.steps, at)
+        if acct is None:
+            nobody = Principal(PrincipalId(a.who), "unknown")
+            append(tx, [entry(at, nobody, "login.failed", "denied", verdict.reason, ctx)])
+            return None
+        if not verdict.ok:
+            refuse(tx, acct, "login.failed", verdict.reason, at, ctx)
+            return None
+        mfa_at = at if verdict.step is not None else None
+        session = sessions.open_session(tx, acct.principal(mfa_at), at)
+        details = {"session": session.id, "mfa": mfa_at is not None}
+        append(tx, [entry(at, acct, "login", "allowed", verdict.reason, ctx, details)])
+        recheck(tx, acct)
+        tx.run(
+            "UPDATE principals SET failed_logins = 0, locked_until = NULL, "
+            "totp_last_step = COALESCE(?, totp_last_step), "
+            "password_hash = COALESCE(?, password_hash) WHERE id = ?",
+            (verdict.step, a.rehash, acct.id),
+        )
+        return session
+
+
+# Second factor and logout -----------------------------------------------------------------------
+
+
+def _session(bearer: str) -> sessions.Bearer:
+    parsed = sessions.parse(bearer)
+    if parsed.kind != "session":
+        raise Unauthenticated(sessions.NOT_SIGNED_IN)
+    return parsed
+
+
+def verify_mfa(
+    inst: Instance, bearer: str, totp: str, context: RequestContext | None = None
+) -> Principal:
+    """Check a TOTP code in a live session and refresh the session's `mfa_at`; returns the
+    principal with `mfa_at` now. Failures count towards the lockout, and a locked principal's
+    codes are refused. Raises Unauthenticated, KeyUnavailable, StoreUnavailable.
+    """
+    parsed = _session(bearer)
+    at = sessions.clock()
+    with transaction(inst.data, read_only=True) as tx:
+        who = sessions.resolve(tx, parsed, at)
+        seen = load(tx, who.id)
+    if seen is None:
+        raise Unauthenticated(sessions.NOT_SIGNED_IN)
+    steps = seen.code_steps(inst.provider, totp, at)
+    verdict = retried(lambda: _mfa_tx(inst, parsed, steps, at, context))
+    _checkpoint(inst)
+    if not verdict.ok:
+        raise Unauthenticated(CODE_REFUSED)
+    return replace(who, mfa_at=at)
+
+
+def _mfa_tx(
+    inst: Instance,
+    parsed: sessions.Bearer,
+    steps: tuple[int, ...],
+    at: datetime,
+    ctx: RequestContext | None,
+) -> _Verdict:
+    with transaction(inst.data) as tx:
+        who = sessions.resolve(tx, parsed, at)
+        acct = load(tx, who.id)
+        if acct is None:
+            raise Unauthenticated(sessions.NOT_SIGNED_IN)
+        details = {"session": parsed.id}
+        if acct.totp_sealed is None:
+            verdict = _Verdict("no TOTP enrolled")
+        elif acct.locked(at):
+            verdict = _Verdict("locked")
+        elif not steps:
+            verdict = _Verdict(WRONG_CODE)
+        else:
+            step = passwords.fresh_step(acct.totp_last_step, steps)
+            verdict = _Verdict(REPLAYED_CODE) if step is None else _Verdict("code", True, step)
+        if not verdict.ok:
+            refuse(tx, acct, "mfa.failed", verdict.reason, at, ctx)
+            return verdict
+        append(tx, [entry(at, acct, "mfa.verify", "allowed", "code", ctx, details)])
+        recheck(tx, acct)
+        tx.run(
+            "UPDATE principals SET failed_logins = 0, totp_last_step = ? WHERE id = ?",
+            (verdict.step, acct.id),
+        )
+        tx.run("UPDATE sessions SET mfa_at = ? WHERE id = ?", (stamp(at), parsed.id))
+        return verdict
+
+
+def end_session(inst: Instance, bearer: str, context: RequestContext | None = None) -> None:
+    """Log out: the session token stops working at once. Raises Unauthenticated (not a live
+    session token), StoreUnavailable."""
+    parsed = _session(bearer)
+    at = sessions.clock()
+    with transaction(inst.data) as tx:
+        who = sessions.resolve(tx, parsed, at)
+        details = {"session": parsed.id}
+        append(tx, [entry(at, who, "session.end", "allowed", "logout", context, details)])
+        tx.run("UPDATE sessions SET revoked_at = ? WHERE id = ?", (stamp(at), parsed.id))
+    _checkpoint(inst)
+
+
+# Managing principals (through the door) ---------------------------------------------------------
+
+
+def _validate(name: str, role: str, tenant: str | None, site: str | None) -> None:
+    if not NAME.fullmatch(name):
+        raise BadInput(
+            "a principal name is 1-64 of a-z, 0-9, '.', '_', '-', starting with a letter or digit",
+            field="name",
+        )
+    if role not in ROLES:
+        raise BadInput(f"unknown role '{role}'; one of {', '.join(ROLES)}", field="role")
+    if role in NEEDS_TENANT and not tenant:
+        raise BadInput(f"a {role} belongs to one tenant: give --tenant", field="tenant")
+    if role in NEEDS_SITE and not site:
+        raise BadInput(f"an {role} works at one site: give --site", field="site")
+    if site is not None and not SITE.fullmatch(site):
+        raise BadInput("a site is 1-64 of a-z, 0-9, '.', '_', '-'", field="site")
+
+
+def add_principal(
+    inst: Instance,
+    actor: Principal,
+    name: str,
+    role: str,
+    tenant: str | None = None,
+    site: str | None = None,
+) -> Enrolment:
+    """Enrol a principal. People get a generated password and a TOTP secret (returned once, as
+    a provisioning URI for an authenticator app); service accounts get neither (they use API
+    keys). Raises BadInput (naming the field), NotFound (no such tenant), Conflict (the name is
+    taken), Denied.
+    """
+    _validate(name, role, tenant, site)
+    password = totp_uri = password_hash = None
+    sealed: bytes | None = None
+    if role != SERVICE:  # the secrets are made before the write lock is taken
+        password = passwords.generate()
+        password_hash = passwords.hash_password(password)
+        sealed, totp_uri = passwords.new_totp(inst.provider, name)
+    details = {"principal": name, "role": role}
+    with door(inst, actor, "principal.add", Resource(tenant), details=details) as p:
+        if tenant is not None and p.tx.one("SELECT 1 FROM tenants WHERE id = ?", (tenant,)) is None:
+            raise NotFound(f"no tenant '{tenant}'")
+        if load(p.tx, name) is not None:
+            raise Conflict(f"principal '{name}' already exists")
+        p.tx.run(
+            f"INSERT INTO principals ({passwords.COLUMNS}) "
+            "VALUES (?, ?, ?, ?, ?, ?, NULL, 0, NULL, NULL, ?)",
+            (name, role, tenant, site, password_hash, sealed, stamp(sessions.clock())),
+        )
+    principal = Principal(PrincipalId(name), role, tenant, site)
+    return Enrolment(principal, password, totp_uri)
+
+
+def list_principals(inst: Instance, actor: Principal) -> list[PrincipalInfo]:
+    """Every principal, or only the actor's tenant's when the actor belongs to one.
+    Raises Denied."""
+    where, params = (" WHERE tenant_id = ?", (actor.tenant,)) if actor.tenant else ("", ())
+    with door(inst, actor, "principal.list", Resource(actor.tenant)) as p:
+        rows = p.tx.all(f"SELECT {passwords.COLUMNS} FROM principals{where} ORDER BY id", params)
+    at = sessions.clock()
+    return [PrincipalInfo.of(Account.from_row(r), at) for r in rows]
+
+
+def _tenant_of(inst: Instance, name: str) -> str | None:
+    """The tenant the door is asked about; the door then reads the principal again."""
+    with transaction(inst.data, read_only=True) as tx:
+        acct = load(tx, name)
+    return acct.tenant if acct else None
+
+
+def disable_principal(inst: Instance, actor: Principal, name: str) -> PrincipalInfo:
+    """Disable a principal for good: its sessions end and its API keys are revoked at once.
+    Disabling a disabled principal changes nothing. Raises NotFound, Denied."""
+    details: dict[str, Any] = {"principal": name}
+    with door(
+        inst, actor, "principal.disable", Resource(_tenant_of(inst, name)), details=details
+    ) as p:
+        acct = load(p.tx, name)
+        if acct is None:
+            raise NotFound(f"no principal '{name}'")
+        at = sessions.clock()
+        if acct.disabled_at is None:
+            acct = replace(acct, disabled_at=stamp(at))
+            p.tx.run("UPDATE principals SET disabled_at = ? WHERE id = ?", (acct.disabled_at, name))
+        sessions.revoke_all(p.tx, name, at)
+    return PrincipalInfo.of(acct, at)
+
+
+def issue_api_key(inst: Instance, actor: Principal, name: str) -> str:
+    """A new API key for a service account, returned once (only its digest is kept).
+    Raises NotFound, BadInput (not a service account), Conflict (disabled), Denied."""
+    key = sessions.mint_api_key()
+    details: dict[str, Any] = {"principal": name, "key": key.id}
+    with door(inst, actor, "apikey.issue", Resource(_tenant_of(inst, name)), details=details) as p:
+        acct = load(p.tx, name)
+        if acct is None:
+            raise NotFound(f"no principal '{name}'")
+        if acct.role != SERVICE:
+            raise BadInput(
+                f"'{name}' is a {acct.role}: API keys are issued to service accounts only",
+                field="name",
+            )
+        if acct.disabled_at is not None:
+            raise Conflict(f"principal '{name}' is disabled")
+        sessions.store_api_key(p.tx, key, name, sessions.clock())
+    return key.bearer

@@ -1,0 +1,260 @@
+"""What a principal proves itself with (a password and a one-time code), the row that keeps
+them, and the lockout that guards them.
+
+Guarantees:
+- A password is never stored or recorded; only its argon2id hash (argon2-cffi, PHC string with
+  its own salt and parameters) is kept.
+- `verify` takes the same time whether or not a hash exists: for an unknown principal, or one
+  without a password (a service account), it verifies against a dummy hash of the same
+  parameters, so the time of a refusal does not tell whether the name exists.
+- Parameters: argon2id, 32 MiB, 2 passes, 1 lane (above OWASP's 19 MiB / 2 passes minimum;
+  RFC 9106's 64 MiB / 3 passes / 4 lanes costs ~100 ms per login on the reference machine,
+  twice the budget). One verification costs ~40 ms there. Hashes made with other parameters
+  still verify and are re-hashed at the next successful login (`needs_rehash`).
+- A TOTP secret (pyotp, RFC 6238: SHA-1, 30 s steps, 6 digits) is stored only wrapped by the
+  instance's root-key provider, bound to its principal, and shown once as a provisioning URI.
+- `refuse` records a refused login or code and counts it: `MAX_FAILURES` wrong passwords or
+  codes in a row lock the principal for `STRONGROOM_LOCKOUT_MINUTES` (default 15). The
+  entries and the count are written in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import functools
+import hmac
+import re
+import secrets
+import string
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+import pyotp
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from strongroom.access.principal import Principal, PrincipalId
+from strongroom.access.sessions import number_setting, stamp
+from strongroom.audit import Entry, Outcome, RequestContext, append
+from strongroom.crypto import RootKeyProvider
+from strongroom.crypto.otp import open_totp_secret, seal_totp_secret
+from strongroom.errors import StoreUnavailable
+from strongroom.store.engine import Tx
+
+T = TypeVar("T")
+
+TIME_COST = 2
+MEMORY_KIB = 32 * 1024
+PARALLELISM = 1
+GENERATED_LENGTH = 20  # ~119 bits from 62 symbols
+MAX_LENGTH = 1024  # longer input is refused before hashing; no generated password comes close
+
+TOTP_ISSUER = "Strongroom"
+TOTP_DIGITS = 6
+TOTP_SECONDS = 30
+
+_ALPHABET = string.ascii_letters + string.digits
+_HASHER = PasswordHasher(time_cost=TIME_COST, memory_cost=MEMORY_KIB, parallelism=PARALLELISM)
+
+
+def generate() -> str:
+    """A new random password, to be shown once to the person it is for."""
+    return "".join(secrets.choice(_ALPHABET) for _ in range(GENERATED_LENGTH))
+
+
+def hash_password(password: str) -> str:
+    return _HASHER.hash(password)
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    return _HASHER.hash(secrets.token_urlsafe(16))
+
+
+def verify(stored: str | None, password: str) -> bool:
+    """True when `password` matches `stored`. With `stored` None the work is done against a
+    dummy hash and the answer is False; over-long input is refused after the same work."""
+    candidate = password if len(password) <= MAX_LENGTH else ""
+    target = stored if stored is not None else _dummy_hash()
+    try:
+        matched = _HASHER.verify(target, candidate)
+    except (VerificationError, InvalidHashError):
+        return False
+    return matched and stored is not None and len(password) <= MAX_LENGTH
+
+
+def needs_rehash(stored: str) -> bool:
+    """True when `stored` was made with other parameters than today's."""
+    try:
+        return _HASHER.check_needs_rehash(stored)
+    except InvalidHashError:
+        return True
+
+
+# One-time passwords (TOTP, RFC 6238) ---------------------------------------------------------
+
+
+def new_totp(provider: RootKeyProvider, principal_id: str) -> tuple[bytes, str]:
+    """A new TOTP secret for a principal: (the secret wrapped by the root key and bound to
+    the principal, to store; its otpauth:// provisioning URI, to show once). Raises
+    KeyUnavailable."""
+    secret = pyotp.random_base32()
+    sealed = seal_totp_secret(provider, principal_id, secret.encode())
+    return sealed, pyotp.TOTP(secret).provisioning_uri(name=principal_id, issuer_name=TOTP_ISSUER)
+
+
+def code_steps(
+    provider: RootKeyProvider, principal_id: str, sealed: bytes, code: str, at: datetime
+) -> tuple[int, ...]:
+    """The time steps (the current one and one either side, pyotp's `valid_window=1`) whose
+    code is `code`; () when none is. Raises KeyUnavailable when the secret cannot be opened."""
+    code = code.replace(" ", "")
+    if not (len(code) == TOTP_DIGITS and code.isascii() and code.isdigit()):
+        return ()
+    secret = open_totp_secret(provider, principal_id, sealed).decode()
+    totp = pyotp.TOTP(secret, digits=TOTP_DIGITS, interval=TOTP_SECONDS)
+    now = totp.timecode(at)
+    window = (now - 1, now, now + 1)
+    return tuple(s for s in window if hmac.compare_digest(totp.generate_otp(s), code))
+
+
+def fresh_step(last_step: int | None, steps: tuple[int, ...]) -> int | None:
+    """The newest of `steps` after `last_step`; None when every one is a replay."""
+    fresh = [s for s in steps if last_step is None or s > last_step]
+    return max(fresh) if fresh else None
+
+
+# The principal's row and the lockout --------------------------------------------------------
+
+NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")  # a principal's name, which is its id
+MAX_FAILURES = 5
+WRONG_PASSWORD = "wrong password"  # noqa: S105 (a ledger reason, not a secret)
+WRONG_CODE = "wrong code"
+REPLAYED_CODE = "replayed code"
+_COUNTED = frozenset({WRONG_PASSWORD, WRONG_CODE, REPLAYED_CODE})  # towards the lockout
+POLICIES = ("identity",)  # what decided a login, as the ledger names it
+COLUMNS = (
+    "id, role, tenant_id, site, password_hash, totp_sealed, totp_last_step, failed_logins, "
+    "locked_until, disabled_at, created_at"
+)
+# Each retry means another change to the same principal committed, so a few concurrent
+# attempts need a few retries each; only a storm on one principal runs out.
+_RETRIES = 50
+
+
+def lockout_minutes() -> float:
+    """`STRONGROOM_LOCKOUT_MINUTES`, default 15, at most a week. Raises BadInput."""
+    return number_setting("STRONGROOM_LOCKOUT_MINUTES", 15, 7 * 24 * 60)
+
+
+@dataclass(frozen=True)
+class Account:
+    """One row of `principals`, as read."""
+
+    id: str
+    role: str
+    tenant: str | None
+    site: str | None
+    password_hash: str | None
+    totp_sealed: bytes | None
+    totp_last_step: int | None
+    failed_logins: int
+    locked_until: str | None
+    disabled_at: str | None
+    created_at: str
+
+    @classmethod
+    def from_row(cls, r: tuple[Any, ...]) -> Account:
+        sealed = bytes(r[5]) if r[5] is not None else None
+        step = int(r[6]) if r[6] is not None else None
+        return cls(r[0], r[1], r[2], r[3], r[4], sealed, step, int(r[7]), r[8], r[9], r[10])
+
+    def locked(self, at: datetime) -> bool:
+        return self.locked_until is not None and self.locked_until > stamp(at)
+
+    def principal(self, mfa_at: datetime | None = None) -> Principal:
+        return Principal(PrincipalId(self.id), self.role, self.tenant, self.site, mfa_at)
+
+    def code_steps(self, provider: RootKeyProvider, code: str, at: datetime) -> tuple[int, ...]:
+        if self.totp_sealed is None:
+            return ()
+        return code_steps(provider, self.id, self.totp_sealed, code, at)
+
+
+def load(tx: Tx, name: str) -> Account | None:
+    """The principal named `name`; None when there is none (or `name` cannot be one)."""
+    if not NAME.fullmatch(name):
+        return None
+    row = tx.one(f"SELECT {COLUMNS} FROM principals WHERE id = ?", (name,))
+    return Account.from_row(row) if row is not None else None
+
+
+class Stale(Exception):
+    """A principal changed between the read and the ledger lock (PostgreSQL); try again."""
+
+
+def recheck(tx: Tx, seen: Account) -> None:
+    """Call after `append`. On PostgreSQL `append` took the ledger lock, which every writer of
+    `principals` holds, so a fresh read now shows whether the decision rested on a stale row.
+    (SQLite's BEGIN IMMEDIATE serialised the whole transaction already.) Raises Stale."""
+    if tx.dialect == "postgresql" and load(tx, seen.id) != seen:
+        raise Stale
+
+
+def retried(work: Callable[[], T]) -> T:
+    """`work()`, run again while it raises Stale. Raises StoreUnavailable after a few tries."""
+    for _ in range(_RETRIES):
+        try:
+            return work()
+        except Stale:
+            continue
+    raise StoreUnavailable("too many concurrent changes to one principal; try again")
+
+
+def entry(
+    at: datetime,
+    who: Account | Principal,
+    action: str,
+    outcome: Outcome,
+    reason: str,
+    context: RequestContext | None,
+    details: dict[str, Any] | None = None,
+) -> Entry:
+    """The ledger entry of an identity event (login, code check, lockout, logout)."""
+    return Entry(
+        ts=at,
+        principal=who.id,
+        role=who.role,
+        tenant=who.tenant,
+        action=action,
+        outcome=outcome,
+        reason=reason,
+        policies=POLICIES,
+        context=context or RequestContext(),
+        details=details or {},
+    )
+
+
+def refuse(
+    tx: Tx, acct: Account, action: str, reason: str, at: datetime, ctx: RequestContext | None
+) -> None:
+    """Record a refusal and, when it counts, count it; the last failure allowed locks the
+    principal. Entries go first: appending takes the ledger lock before the update takes the
+    row's, the order the door keeps too (no deadlock on PostgreSQL). Raises Stale."""
+    entries = [entry(at, acct, action, "denied", reason, ctx)]
+    count = acct.failed_logins + 1
+    until = None
+    if reason in _COUNTED and count >= MAX_FAILURES:
+        until = stamp(at + timedelta(minutes=lockout_minutes()))
+        why = f"{count} failures in a row: locked until {until}"
+        entries.append(entry(at, acct, "login.locked", "denied", why, ctx))
+    append(tx, entries)
+    recheck(tx, acct)
+    if until is not None:
+        tx.run(
+            "UPDATE principals SET failed_logins = 0, locked_until = ? WHERE id = ?",
+            (until, acct.id),
+        )
+    elif reason in _COUNTED:
+        tx.run("UPDATE principals SET failed_logins = ? WHERE id = ?", (count, acct.id))

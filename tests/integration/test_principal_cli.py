@@ -1,0 +1,131 @@
+"""`strongroom principal …` driven as an operator or a script would: a real process."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyotp
+import pytest
+
+from strongroom.access import Principal, identity
+from strongroom.errors import Unauthenticated
+from strongroom.instance import open_instance
+from strongroom.sim.customers import SPEC_YAML
+from tests.integration.test_cli import Cli
+
+
+@pytest.fixture
+def cli(tmp_path: Path) -> Cli:
+    c = Cli(tmp_path / "home")
+    c("init")
+    (tmp_path / "acme.yaml").write_text(SPEC_YAML.format(tenant="acme-bank", name="Acme Bank"))
+    c("tenant", "create", str(tmp_path / "acme.yaml"))
+    return c
+
+
+def _login(cli: Cli, name: str, password: str, totp_uri: str) -> Principal:
+    totp = pyotp.parse_uri(totp_uri)
+    assert isinstance(totp, pyotp.TOTP)
+    inst = open_instance(cli.home)
+    try:
+        return identity.authenticate(inst, identity.login(inst, name, password, totp.now()).token)
+    finally:
+        inst.close()
+
+
+def test_add_shows_the_password_and_totp_uri_once_and_they_work(cli: Cli) -> None:
+    out = cli.json(
+        "principal", "add", "pat.lee", "--role", "agent", "--tenant", "acme-bank", "--site", "lon-1"
+    )
+    assert isinstance(out, dict)
+    assert set(out) == {"principal", "role", "tenant", "site", "password", "totp_uri"}
+    assert out["principal"] == "pat.lee" and out["role"] == "agent" and out["site"] == "lon-1"
+    assert str(out["totp_uri"]).startswith("otpauth://totp/")
+    assert _login(cli, "pat.lee", str(out["password"]), str(out["totp_uri"])).id == "pat.lee"
+    listed = cli.json("principal", "list")
+    assert isinstance(listed, list) and [p["id"] for p in listed] == ["pat.lee"]
+    assert str(out["password"]) not in json.dumps(listed)
+
+
+def test_human_output_labels_the_secrets_plainly(cli: Cli) -> None:
+    shown = cli("principal", "add", "sam", "--role", "supervisor").stdout
+    assert "Shown this once" in shown
+    password = next(line for line in shown.splitlines() if line.startswith("password"))
+    uri = next(line for line in shown.splitlines() if line.startswith("TOTP provisioning URI"))
+    assert len(password.split()[-1]) == 20
+    assert uri.split()[-1].startswith("otpauth://totp/Strongroom:sam?")
+    table = cli("principal", "list").stdout
+    assert "sam" in table and "supervisor" in table and "active" in table
+
+
+def test_service_account_gets_an_api_key_and_loses_it_when_disabled(cli: Cli) -> None:
+    out = cli.json("principal", "add", "crm-sync", "--role", "service", "--tenant", "acme-bank")
+    assert out == {
+        "principal": "crm-sync",
+        "role": "service",
+        "tenant": "acme-bank",
+        "site": None,
+        "password": None,
+        "totp_uri": None,
+    }
+    issued = cli.json("principal", "apikey", "crm-sync")
+    assert isinstance(issued, dict) and issued["principal"] == "crm-sync"
+    key = str(issued["api_key"])
+    assert key.startswith("srk_")
+    human = cli("principal", "apikey", "crm-sync").stdout
+    assert "shown once" in human and "srk_" in human
+    inst = open_instance(cli.home)
+    try:
+        assert identity.authenticate(inst, key).role == "service"
+    finally:
+        inst.close()
+    disabled = cli.json("principal", "disable", "crm-sync")
+    assert isinstance(disabled, dict) and disabled["disabled"] is True
+    assert "disabled crm-sync" in cli("principal", "disable", "crm-sync").stdout
+    inst = open_instance(cli.home)
+    try:
+        with pytest.raises(Unauthenticated):
+            identity.authenticate(inst, key)
+    finally:
+        inst.close()
+    listed = cli.json("principal", "list")
+    assert isinstance(listed, list) and listed[0]["disabled"] is True
+    assert "disabled" in cli("principal", "list").stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "field"),
+    [
+        (["add", "Pat", "--role", "agent", "--tenant", "acme-bank", "--site", "lon-1"], "name"),
+        (["add", "pat", "--role", "admin"], "role"),
+        (["add", "pat", "--role", "agent", "--site", "lon-1"], "tenant"),
+        (["add", "pat", "--role", "agent", "--tenant", "acme-bank"], "site"),
+        (["add", "aud", "--role", "client_auditor"], "tenant"),
+    ],
+)
+def test_bad_input_exits_2_naming_the_field(cli: Cli, args: list[str], field: str) -> None:
+    err = json.loads(cli("principal", *args, "--json", code=2).stderr)
+    assert err["error"] == "bad-input" and err["field"] == field
+    assert f"field '{field}'" in cli("principal", *args, code=2).stderr
+
+
+def test_failures_exit_1_with_a_message(cli: Cli) -> None:
+    cli("principal", "add", "sam", "--role", "supervisor")
+    assert "already exists" in cli("principal", "add", "sam", "--role", "supervisor", code=1).stderr
+    assert "no principal 'nobody'" in cli("principal", "disable", "nobody", code=1).stderr
+    assert (
+        "no tenant"
+        in cli(
+            "principal", "add", "aud", "--role", "client_auditor", "--tenant", "nope", code=1
+        ).stderr
+    )
+    err = json.loads(cli("principal", "apikey", "sam", "--json", code=2).stderr)
+    assert err["field"] == "name" and "service accounts only" in err["message"]
+
+
+def test_help_shows_an_example(cli: Cli) -> None:
+    assert "principal" in cli("--help").stdout
+    for command in ("add", "list", "disable", "apikey"):
+        text = cli("principal", command, "--help").stdout
+        assert f"Example: strongroom principal {command}" in text
