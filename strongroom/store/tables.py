@@ -208,6 +208,7 @@ tickets = Table(
     Column("opened_at", String(32), nullable=False),
     Column("closed_at", String(32), nullable=True),
     Index("ix_tickets_assignee_subject", "assignee", "tenant_id", "subject_id"),
+    Index("ix_tickets_tenant_subject", "tenant_id", "subject_id"),
 )
 
 shifts = Table(

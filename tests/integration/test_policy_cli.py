@@ -1,0 +1,200 @@
+"""`strongroom policy …` driven as a security officer would: a real process, real files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from strongroom.access.cedar import DEFAULT_SOURCE, POLICY_FILE, default_policy_text
+from tests.integration.test_cli import Cli
+
+CASES = """\
+cases:
+  - name: agent reveals the card of her payment ticket
+    principal: {id: agent-1, role: agent, tenant: acme-bank, site: leeds}
+    action: record.reveal
+    resource: {tenant: acme-bank, subject: c-1, fields: [card_number]}
+    purpose: refund on T-1
+    facts:
+      ticket: {id: T-1, tenant: acme-bank, subject: c-1, assignee: agent-1, kind: payment}
+      shift_site: leeds
+      badged_in_site: leeds
+      training_current: true
+      mfa_age_s: 120
+      field_classes: [CREDIT_CARD]
+    expect: allow
+  - name: off shift
+    principal: {id: agent-1, role: agent, tenant: acme-bank, site: leeds}
+    action: record.get
+    resource: {tenant: acme-bank, subject: c-1}
+    facts:
+      ticket: {tenant: acme-bank, subject: c-1, assignee: agent-1, kind: payment}
+      badged_in_site: leeds
+      training_current: true
+    expect: deny
+    condition: shift
+  - name: supervisor under a pending break-glass grant
+    principal: {id: sup-1, role: supervisor}
+    action: record.get
+    resource: {tenant: acme-bank, subject: c-1}
+    facts:
+      grants:
+        - {kind: break_glass, tenant: acme-bank, actions: [record.get], approved: false}
+    expect: deny
+    condition: grant-unapproved
+  - name: approving one's own request
+    principal: {id: sup-1, role: supervisor}
+    action: grant.approve
+    resource: {tenant: acme-bank, subject: agent-1, kind: break_glass, requester: sup-1}
+    expect: deny
+    condition: second-person
+"""
+
+WRONG = """\
+- name: client auditor reads another tenant's audit
+  principal: {id: aud-1, role: client_auditor, tenant: acme-bank}
+  action: audit.read
+  resource: {tenant: zeta-retail}
+  expect: allow
+"""
+
+
+@pytest.fixture
+def bare(tmp_path: Path) -> Cli:
+    """A CLI with no instance at its home."""
+    return Cli(tmp_path / "home")
+
+
+@pytest.fixture
+def cli(bare: Cli) -> Cli:
+    bare("init")
+    return bare
+
+
+def test_show_prints_the_packaged_default_when_none_is_installed(bare: Cli) -> None:
+    shown = bare.json("policy", "show")
+    assert isinstance(shown, dict)
+    assert shown["source"] == DEFAULT_SOURCE
+    assert shown["text"] == default_policy_text()
+    assert "agent-ticket" in shown["ids"]
+    human = bare("policy", "show").stdout
+    assert human.startswith(f"// source: {DEFAULT_SOURCE}\n")
+    assert '@id("forbid-off-shift")' in human
+
+
+def test_validate_accepts_the_default_and_names_the_line_of_a_mistake(
+    bare: Cli, tmp_path: Path
+) -> None:
+    good = tmp_path / "good.cedar"
+    good.write_text(default_policy_text())
+    assert bare.json("policy", "validate", str(good))["valid"] is True  # type: ignore[index]
+    assert "valid: " in bare("policy", "validate", str(good)).stdout
+    bad = tmp_path / "bad.cedar"
+    bad.write_text(
+        default_policy_text() + '\n@id("typo")\npermit (principal, action, resource)\n'
+        'when { principal.rol == "agent" };\n'
+    )
+    proc = bare("policy", "validate", str(bad), "--json", code=2)
+    err = json.loads(proc.stderr)
+    lines = default_policy_text().count("\n")
+    assert (err["file"], err["line"]) == (str(bad), lines + 2)
+    assert "typo" in err["message"] and proc.stdout == ""
+    human = bare("policy", "validate", str(bad), code=2).stderr
+    assert f"{bad}:{lines + 2}" in human
+
+
+def test_validate_refuses_a_missing_file(bare: Cli, tmp_path: Path) -> None:
+    err = bare("policy", "validate", str(tmp_path / "nope.cedar"), code=2).stderr
+    assert "cannot read" in err
+
+
+def test_test_runs_the_cases_and_prints_a_table(bare: Cli, tmp_path: Path) -> None:
+    cases = tmp_path / "cases.yaml"
+    cases.write_text(CASES)
+    out = bare("policy", "test", str(cases)).stdout
+    assert "4 passed, 0 failed" in out
+    assert "deny (grant-unapproved)" in out
+    report = bare.json("policy", "test", str(cases))
+    assert isinstance(report, dict) and (report["passed"], report["failed"]) == (4, 0)
+    assert report["cases"][1]["policies"][0] == "forbid-off-shift"
+
+
+def test_test_exits_1_naming_the_failing_case(bare: Cli, tmp_path: Path) -> None:
+    cases = tmp_path / "wrong.yaml"
+    cases.write_text(WRONG)
+    proc = bare("policy", "test", str(cases), code=1)
+    assert "FAIL" in proc.stdout and "deny (tenant)" in proc.stdout
+    assert "0 passed, 1 failed" in proc.stdout
+
+
+def test_test_uses_the_policy_given_instead_of_the_one_in_force(bare: Cli, tmp_path: Path) -> None:
+    cases = tmp_path / "wrong.yaml"
+    cases.write_text(WRONG)
+    lax = tmp_path / "lax.cedar"
+    lax.write_text('@id("anything-goes")\npermit (principal, action, resource);\n')
+    assert "1 passed, 0 failed" in bare("policy", "test", str(cases), "--policy", str(lax)).stdout
+
+
+def test_test_names_the_line_and_field_of_a_bad_case(bare: Cli, tmp_path: Path) -> None:
+    cases = tmp_path / "bad.yaml"
+    cases.write_text(CASES.replace("    condition: shift\n", "    conditon: shift\n"))
+    err = json.loads(bare("policy", "test", str(cases), "--json", code=2).stderr)
+    assert (err["file"], err["line"], err["field"]) == (str(cases), 24, "conditon")
+    cases.write_text(CASES.replace("expect: allow", "expect: maybe", 1))
+    err = json.loads(bare("policy", "test", str(cases), "--json", code=2).stderr)
+    assert (err["line"], err["field"]) == (14, "expect")
+
+
+def test_install_needs_an_instance(bare: Cli, tmp_path: Path) -> None:
+    good = tmp_path / "good.cedar"
+    good.write_text(default_policy_text())
+    assert "strongroom init" in bare("policy", "install", str(good), code=1).stderr
+
+
+def test_install_validates_copies_and_records_in_the_ledger(cli: Cli, tmp_path: Path) -> None:
+    mine = tmp_path / "mine.cedar"
+    mine.write_text(default_policy_text().replace('"fraud-review"', '"fraud-review", "audit"'))
+    done = cli.json("policy", "install", str(mine))
+    assert isinstance(done, dict) and done["installed"] is True
+    installed = cli.home / POLICY_FILE
+    assert installed.read_text() == mine.read_text()
+    assert installed.stat().st_mode & 0o777 == 0o600
+    shown = cli.json("policy", "show")
+    assert shown["source"] == str(installed) and shown["sha256"] == done["sha256"]  # type: ignore[index]
+    (entry,) = [
+        json.loads(line)
+        for line in cli("audit", "log", "--action", "policy.install", "--json").stdout.splitlines()
+    ]
+    assert entry["outcome"]["decision"] == "allowed"
+    assert done["sha256"] in json.dumps(entry)
+
+
+def test_install_refuses_a_bad_file_and_keeps_the_policy_in_force(cli: Cli, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.cedar"
+    bad.write_text('@id("x")\n@condition("role")\nforbid (principal, action, resource);\n')
+    err = cli("policy", "install", str(bad), code=2).stderr
+    assert "permits nothing" in err
+    assert not (cli.home / POLICY_FILE).exists()
+    assert cli.json("policy", "show")["source"] == DEFAULT_SOURCE  # type: ignore[index]
+
+
+@pytest.mark.parametrize("command", ["show", "validate", "test", "install"])
+def test_every_command_shows_an_example(bare: Cli, command: str) -> None:
+    assert "Example: strongroom policy" in bare("policy", command, "--help").stdout
+
+
+def test_install_repairs_a_broken_installed_policy(cli: Cli, tmp_path: Path) -> None:
+    (cli.home / POLICY_FILE).write_text("permit (principal, action, resource) when {")
+    err = json.loads(cli("policy", "show", "--json", code=2).stderr)
+    assert err["file"] == str(cli.home / POLICY_FILE) and err["line"] == 1
+    good = tmp_path / "good.cedar"
+    good.write_text(default_policy_text())
+    cli("policy", "install", str(good))
+    assert (
+        cli.json("policy", "show")["sha256"]
+        == cli.json("policy", "validate", str(good))[  # type: ignore[index]
+            "sha256"
+        ]
+    )
