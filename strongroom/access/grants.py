@@ -1,0 +1,353 @@
+"""Break-glass and vendor grants: narrow, time-boxed access that a second person approves.
+
+What this module guarantees:
+
+- A grant names one grantee, one tenant, the actions and fields it covers, and a reason of at
+  least `MIN_REASON` characters. It starts when requested and ends `hours` later: at most
+  `MAX_HOURS["break_glass"]` (4) for break-glass, `MAX_HOURS["vendor"]` (72, three working
+  days of a vendor's engagement) for vendor access. It is `pending` until approved, `active`
+  once approved and until it ends, then `expired`; `revoked` ends it at once.
+- The approver is a second person: neither the requester nor the grantee
+  (`Denied`, condition `second-person`). Whether a role may request, approve, revoke or list
+  is the policy's decision, not this module's.
+- Every request, approval, revocation and listing goes through the door
+  (`grant.request`, `grant.approve`, `grant.revoke`, `grant.list`), decided by the policy and
+  recorded in the ledger in the transaction that changes the grant. The resource is the
+  policy's `cedar.grant_resource`: the tenant, the grantee as subject, the kind and requester
+  as `kind=…`, `requester=…` fields; the details are the grant id and kind, so break-glass is
+  visible as such in the ledger.
+- `held` reads what the policy needs about a principal's grants on one tenant in one indexed
+  select; it is on the path of every request.
+
+The vault is imported inside the service functions: the gate gathers facts through `held`, and
+the vault's door imports the gate, so a module-level import would make a cycle.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal, cast, get_args
+
+from strongroom.access.cedar import grant_resource
+from strongroom.access.facts import GrantFact, GrantKind
+from strongroom.access.policy import Resource
+from strongroom.access.principal import Principal
+from strongroom.audit import RequestContext
+from strongroom.errors import BadInput, Conflict, Denied, NotFound
+from strongroom.instance import Instance
+from strongroom.store.engine import Tx, transaction
+
+GrantStatus = Literal["pending", "active", "expired", "revoked"]
+GRANT_KINDS: tuple[GrantKind, ...] = get_args(GrantKind)
+MAX_HOURS: dict[GrantKind, float] = {"break_glass": 4.0, "vendor": 72.0}
+MIN_REASON = 10
+# What a grant can open: the vault's data actions. Administrative actions are never granted.
+GRANTABLE_ACTIONS = (
+    "record.get",
+    "record.reveal",
+    "record.find",
+    "token.tokenize",
+    "token.detokenize",
+)
+_GRANTEE = re.compile(r"^[^\s\x00-\x1f\x7f]{1,128}$")
+
+_COLUMNS = (
+    "SELECT id, kind, grantee, tenant_id, actions, fields, reason, requested_by, approved_by, "
+    "starts_at, ends_at, revoked_at FROM grants"
+)
+_BY_ID = f"{_COLUMNS} WHERE id = ?"
+# The grants a grantee holds on a tenant at a time (parameters: grantee, tenant, time);
+# `evidence` counts them with the same condition to skip `held` when there are none.
+HELD_WHERE = "grantee = ? AND tenant_id = ? AND revoked_at IS NULL AND ends_at > ?"
+_HELD = (
+    "SELECT id, kind, tenant_id, actions, fields, approved_by, starts_at FROM grants "
+    f"WHERE {HELD_WHERE} ORDER BY starts_at, id"
+)
+
+
+@dataclass(frozen=True)
+class GrantInfo:
+    id: str
+    kind: GrantKind
+    grantee: str
+    tenant: str
+    actions: tuple[str, ...]
+    fields: tuple[str, ...]
+    reason: str
+    requested_by: str
+    approved_by: str | None
+    starts_at: str
+    ends_at: str
+    status: GrantStatus
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "grantee": self.grantee,
+            "tenant": self.tenant,
+            "actions": list(self.actions),
+            "fields": list(self.fields),
+            "reason": self.reason,
+            "requested_by": self.requested_by,
+            "approved_by": self.approved_by,
+            "starts_at": self.starts_at,
+            "ends_at": self.ends_at,
+            "status": self.status,
+        }
+
+
+def _stamp(when: datetime) -> str:
+    return when.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+
+
+def _now() -> str:
+    return _stamp(datetime.now(UTC))
+
+
+def _info(row: Sequence[Any], at: str) -> GrantInfo:
+    gid, kind, grantee, tenant, actions, fields, reason, requested_by = row[:8]
+    approved_by, starts_at, ends_at, revoked_at = row[8:12]
+    status: GrantStatus
+    if revoked_at is not None:
+        status = "revoked"
+    elif at >= ends_at:
+        status = "expired"
+    elif approved_by is None:
+        status = "pending"
+    else:
+        status = "active"
+    return GrantInfo(
+        gid,
+        cast(GrantKind, kind),
+        grantee,
+        tenant,
+        tuple(json.loads(actions)),
+        tuple(json.loads(fields)),
+        reason,
+        requested_by,
+        approved_by,
+        starts_at,
+        ends_at,
+        status,
+    )
+
+
+def parse_kind(text: str) -> GrantKind:
+    """Raises BadInput for anything but break_glass or vendor."""
+    for kind in GRANT_KINDS:
+        if text == kind:
+            return kind
+    raise BadInput(f"a grant is {' or '.join(GRANT_KINDS)}, not {text!r}", field="kind")
+
+
+def _listed(values: Sequence[str], name: str) -> tuple[str, ...]:
+    out: list[str] = []
+    for value in values:
+        if not isinstance(value, str) or not value.strip():
+            raise BadInput(f"{name} must be non-empty text", field=name)
+        if value.strip() not in out:
+            out.append(value.strip())
+    return tuple(out)
+
+
+def request_grant(
+    inst: Instance,
+    actor: Principal,
+    kind: GrantKind,
+    grantee: str,
+    tenant: str,
+    actions: Sequence[str],
+    fields: Sequence[str],
+    reason: str,
+    hours: float,
+    context: RequestContext | None = None,
+) -> GrantInfo:
+    """Request a grant (pending until a second person approves it).
+
+    Raises BadInput (naming the field) for an unknown kind or action, a field the tenant does
+    not have, a reason shorter than MIN_REASON, hours beyond the kind's limit; NotFound for an
+    unknown tenant; Denied when the policy refuses.
+    """
+    from strongroom.vault.door import door
+    from strongroom.vault.tenants import require_tenant
+
+    kind = parse_kind(kind)
+    if not isinstance(grantee, str) or not _GRANTEE.match(grantee):
+        raise BadInput("a grantee is a principal id: 1-128 characters, no blanks", field="grantee")
+    wanted = _listed(actions, "actions")
+    if not wanted:
+        raise BadInput("a grant names at least one action", field="actions")
+    unknown = [a for a in wanted if a not in GRANTABLE_ACTIONS]
+    if unknown:
+        raise BadInput(
+            f"cannot grant {', '.join(unknown)} (grantable: {', '.join(GRANTABLE_ACTIONS)})",
+            field="actions",
+        )
+    names = _listed(fields, "fields")
+    reason = reason.strip() if isinstance(reason, str) else ""
+    if len(reason) < MIN_REASON:
+        raise BadInput(
+            f"a grant needs a reason of at least {MIN_REASON} characters", field="reason"
+        )
+    limit = MAX_HOURS[kind]
+    if (
+        isinstance(hours, bool)
+        or not isinstance(hours, int | float)
+        or not math.isfinite(hours)
+        or not 0 < hours <= limit
+    ):
+        raise BadInput(
+            f"a {kind} grant lasts more than 0 and at most {limit:g} hours", field="hours"
+        )
+    gid = "g-" + secrets.token_hex(6)
+    start = datetime.now(UTC)
+    starts_at, ends_at = _stamp(start), _stamp(start + timedelta(hours=hours))
+    resource = grant_resource(tenant, grantee, kind, actor.id)
+    details = {"grant": gid, "kind": kind}
+    with door(inst, actor, "grant.request", resource, reason, context, details=details) as p:
+        spec = require_tenant(inst, p.tx, tenant)
+        missing = [f for f in names if spec.field(f) is None]
+        if missing:
+            raise BadInput(f"tenant {tenant!r} has no field {', '.join(missing)}", field="fields")
+        p.tx.run(
+            "INSERT INTO grants (id, kind, grantee, tenant_id, actions, fields, reason, "
+            "requested_by, approved_by, approved_at, starts_at, ends_at, revoked_at, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, NULL, ?)",
+            (
+                gid,
+                kind,
+                grantee,
+                tenant,
+                json.dumps(list(wanted)),
+                json.dumps(list(names)),
+                reason,
+                actor.id,
+                starts_at,
+                ends_at,
+                starts_at,
+            ),
+        )
+    return GrantInfo(
+        gid,
+        kind,
+        grantee,
+        tenant,
+        wanted,
+        names,
+        reason,
+        actor.id,
+        None,
+        starts_at,
+        ends_at,
+        "pending",
+    )
+
+
+def _find(inst: Instance, grant_id: str) -> GrantInfo:
+    with transaction(inst.data, read_only=True) as tx:
+        row = tx.one(_BY_ID, (grant_id,))
+    if row is None:
+        raise NotFound(f"no grant {grant_id!r}")
+    return _info(row, _now())
+
+
+def _reload(tx: Tx, grant_id: str) -> GrantInfo:
+    row = tx.one(_BY_ID, (grant_id,))
+    if row is None:  # grants are never deleted
+        raise NotFound(f"no grant {grant_id!r}")
+    return _info(row, _now())
+
+
+def approve_grant(
+    inst: Instance, actor: Principal, grant_id: str, context: RequestContext | None = None
+) -> GrantInfo:
+    """Approve a pending grant as the second person; it is active until it ends.
+
+    Raises NotFound; Denied (condition `second-person`) when the approver requested the grant
+    or is its grantee, or when the policy refuses; Conflict when it is not pending.
+    """
+    from strongroom.vault.door import door
+
+    grant = _find(inst, grant_id)
+    resource = grant_resource(grant.tenant, grant.grantee, grant.kind, grant.requested_by)
+    details = {"grant": grant.id, "kind": grant.kind}
+    with door(inst, actor, "grant.approve", resource, context=context, details=details) as p:
+        if actor.id in (grant.requested_by, grant.grantee):
+            who = "requested" if actor.id == grant.requested_by else "is the grantee of"
+            raise Denied(
+                f"{actor.id} {who} grant {grant.id}; a second person must approve it",
+                condition="second-person",
+                policies=("second-person",),
+            )
+        at = _now()
+        changed = p.tx.run(
+            "UPDATE grants SET approved_by = ?, approved_at = ? WHERE id = ? "
+            "AND approved_by IS NULL AND revoked_at IS NULL AND ends_at > ?",
+            (actor.id, at, grant.id, at),
+        )
+        current = _reload(p.tx, grant.id)
+        if changed != 1:
+            raise Conflict(f"grant {grant.id} is {current.status}; only a pending one is approved")
+        return current
+
+
+def revoke_grant(
+    inst: Instance, actor: Principal, grant_id: str, context: RequestContext | None = None
+) -> GrantInfo:
+    """End a grant now, whatever its state. Raises NotFound; Conflict when already revoked;
+    Denied when the policy refuses."""
+    from strongroom.vault.door import door
+
+    grant = _find(inst, grant_id)
+    resource = grant_resource(grant.tenant, grant.grantee, grant.kind, grant.requested_by)
+    details = {"grant": grant.id, "kind": grant.kind}
+    with door(inst, actor, "grant.revoke", resource, context=context, details=details) as p:
+        changed = p.tx.run(
+            "UPDATE grants SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+            (_now(), grant.id),
+        )
+        if changed != 1:
+            raise Conflict(f"grant {grant.id} is already revoked")
+        return _reload(p.tx, grant.id)
+
+
+def list_grants(inst: Instance, actor: Principal, tenant: str | None = None) -> list[GrantInfo]:
+    """Every grant (of one tenant, or of all), oldest first, with its status now. Raises
+    Denied when the policy refuses."""
+    from strongroom.vault.door import door
+
+    with door(inst, actor, "grant.list", Resource(tenant)) as p:
+        if tenant is None:
+            rows = p.tx.all(f"{_COLUMNS} ORDER BY created_at, id")
+        else:
+            rows = p.tx.all(f"{_COLUMNS} WHERE tenant_id = ? ORDER BY created_at, id", (tenant,))
+    at = _now()
+    return [_info(row, at) for row in rows]
+
+
+def held(tx: Tx, grantee: str, tenant: str, now: datetime) -> tuple[GrantFact, ...]:
+    """The grants `grantee` holds on `tenant` at `now` (an aware time): pending and approved
+    ones not yet ended, never revoked ones. `approved` and `active` tell the policy which
+    of them count."""
+    at = _stamp(now if now.tzinfo is not None else now.replace(tzinfo=UTC))
+    return tuple(
+        GrantFact(
+            id=gid,
+            kind=cast(GrantKind, kind),
+            tenant=tenant_id,
+            actions=tuple(json.loads(actions)),
+            fields=tuple(json.loads(fields)),
+            approved=approved_by is not None,
+            active=starts_at <= at,
+        )
+        for gid, kind, tenant_id, actions, fields, approved_by, starts_at in tx.all(
+            _HELD, (grantee, tenant, at)
+        )
+    )

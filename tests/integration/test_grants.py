@@ -1,0 +1,248 @@
+"""Break-glass and vendor grants: limits, the second person, states, and the ledger."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from strongroom.access import Principal, PrincipalId
+from strongroom.access.grants import (
+    GrantInfo,
+    approve_grant,
+    held,
+    list_grants,
+    request_grant,
+    revoke_grant,
+)
+from strongroom.access.principal import OPERATOR
+from strongroom.audit.search import Filters, entries
+from strongroom.errors import BadInput, Conflict, Denied, NotFound
+from strongroom.instance import Instance
+from strongroom.store.engine import transaction
+from strongroom.vault import tenants
+from tests.conftest import Setup, demo_spec
+
+pytestmark = pytest.mark.parametrize("setup", ["sqlite-keyfile", "postgres-keyfile"], indirect=True)
+
+# The operator policy lets operators act; the second-person rule is the grants' own.
+SUPERVISOR = Principal(PrincipalId("operator:supervisor"), OPERATOR)
+SECOND = Principal(PrincipalId("operator:second"), OPERATOR)
+GRANTEE = "agent-17"
+
+
+@pytest.fixture
+def inst(setup: Setup) -> Iterator[Instance]:
+    tenants.create(setup.instance, setup.operator, demo_spec("acme-bank"))
+    tenants.create(setup.instance, setup.operator, demo_spec("zeta-retail"))
+    yield setup.instance
+
+
+def _request(inst: Instance, **change: Any) -> GrantInfo:
+    args: dict[str, Any] = {
+        "kind": "break_glass",
+        "grantee": GRANTEE,
+        "tenant": "acme-bank",
+        "actions": ["record.get", "record.reveal"],
+        "fields": ["card_number"],
+        "reason": "chargeback dispute on T-1001",
+        "hours": 2,
+    }
+    args.update(change)
+    return request_grant(inst, SUPERVISOR, **args)
+
+
+def _held(inst: Instance, at: datetime | None = None, tenant: str = "acme-bank") -> Any:
+    with transaction(inst.data, read_only=True) as tx:
+        return held(tx, GRANTEE, tenant, at or datetime.now(UTC))
+
+
+def _status(inst: Instance, grant_id: str) -> str:
+    return next(g.status for g in list_grants(inst, SUPERVISOR) if g.id == grant_id)
+
+
+def test_a_request_is_pending_and_held_but_not_approved(inst: Instance) -> None:
+    g = _request(inst)
+    assert g.id.startswith("g-") and len(g.id) == 14
+    assert (g.status, g.requested_by, g.approved_by) == ("pending", SUPERVISOR.id, None)
+    assert (g.actions, g.fields) == (("record.get", "record.reveal"), ("card_number",))
+    start, end = datetime.fromisoformat(g.starts_at), datetime.fromisoformat(g.ends_at)
+    assert end - start == timedelta(hours=2)
+    assert abs(datetime.now(UTC) - start) < timedelta(minutes=1)
+    (fact,) = _held(inst)
+    assert (fact.id, fact.kind, fact.approved, fact.active) == (g.id, "break_glass", False, True)
+    assert fact.actions == ("record.get", "record.reveal") and fact.fields == ("card_number",)
+
+
+def test_the_requester_cannot_approve_their_own_request(inst: Instance) -> None:
+    g = _request(inst)
+    with pytest.raises(Denied) as err:
+        approve_grant(inst, SUPERVISOR, g.id)
+    assert err.value.condition == "second-person"
+    grantee = Principal(PrincipalId(GRANTEE), OPERATOR)
+    with pytest.raises(Denied) as err:
+        approve_grant(inst, grantee, g.id)
+    assert err.value.condition == "second-person"
+    assert _status(inst, g.id) == "pending"
+    assert not _held(inst)[0].approved
+
+
+def test_a_second_person_approves_and_the_grant_is_active(inst: Instance) -> None:
+    g = _request(inst)
+    approved = approve_grant(inst, SECOND, g.id)
+    assert (approved.status, approved.approved_by) == ("active", SECOND.id)
+    (fact,) = _held(inst)
+    assert fact.approved and fact.active
+    with pytest.raises(Conflict):
+        approve_grant(inst, SECOND, g.id)
+
+
+def test_a_grant_ends_when_its_hours_are_over(inst: Instance) -> None:
+    g = _request(inst, hours=1)
+    approve_grant(inst, SECOND, g.id)
+    assert _held(inst, datetime.now(UTC) + timedelta(minutes=59))
+    assert _held(inst, datetime.now(UTC) + timedelta(hours=1, seconds=1)) == ()
+    with transaction(inst.data) as tx:
+        tx.run(
+            "UPDATE grants SET starts_at = ?, ends_at = ? WHERE id = ?",
+            ("2026-01-01T00:00:00.000000Z", "2026-01-01T01:00:00.000000Z", g.id),
+        )
+    assert _status(inst, g.id) == "expired"
+    assert _held(inst) == ()
+
+
+def test_an_expired_pending_grant_cannot_be_approved(inst: Instance) -> None:
+    g = _request(inst)
+    with transaction(inst.data) as tx:
+        tx.run("UPDATE grants SET ends_at = ? WHERE id = ?", ("2026-01-01T01:00:00.000000Z", g.id))
+    with pytest.raises(Conflict) as err:
+        approve_grant(inst, SECOND, g.id)
+    assert "expired" in err.value.message
+
+
+def test_a_revoked_grant_is_no_longer_held(inst: Instance) -> None:
+    g = _request(inst)
+    approve_grant(inst, SECOND, g.id)
+    revoked = revoke_grant(inst, SUPERVISOR, g.id)
+    assert revoked.status == "revoked"
+    assert _held(inst) == ()
+    with pytest.raises(Conflict):
+        revoke_grant(inst, SUPERVISOR, g.id)
+    pending = _request(inst)
+    revoke_grant(inst, SUPERVISOR, pending.id)
+    with pytest.raises(Conflict) as err:
+        approve_grant(inst, SECOND, pending.id)
+    assert "revoked" in err.value.message
+
+
+def test_held_is_per_grantee_and_tenant(inst: Instance) -> None:
+    _request(inst, tenant="zeta-retail", fields=[])
+    _request(inst, grantee="agent-18")
+    assert _held(inst) == ()
+    assert len(_held(inst, tenant="zeta-retail")) == 1
+
+
+def test_a_vendor_grant_lasts_up_to_seventy_two_hours(inst: Instance) -> None:
+    g = _request(inst, kind="vendor", hours=72, actions=["record.get"], fields=[])
+    assert g.kind == "vendor" and g.fields == ()
+    with pytest.raises(BadInput) as err:
+        _request(inst, kind="vendor", hours=72.5)
+    assert err.value.location.field == "hours"
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"hours": 4.01}, "hours"),
+        ({"hours": 0}, "hours"),
+        ({"hours": -1}, "hours"),
+        ({"hours": float("nan")}, "hours"),
+        ({"hours": float("inf")}, "hours"),
+        ({"reason": "because  "}, "reason"),
+        ({"kind": "forever"}, "kind"),
+        ({"actions": []}, "actions"),
+        ({"actions": ["record.get", "keys.rotate"]}, "actions"),
+        ({"fields": ["card_number", "pin"]}, "fields"),
+        ({"grantee": "agent 17"}, "grantee"),
+        ({"grantee": ""}, "grantee"),
+    ],
+)
+def test_a_bad_request_names_the_field_and_stores_nothing(
+    inst: Instance, change: dict[str, Any], field: str
+) -> None:
+    with pytest.raises(BadInput) as err:
+        _request(inst, **change)
+    assert err.value.location.field == field
+    assert list_grants(inst, SUPERVISOR) == []
+
+
+def test_a_break_glass_of_exactly_four_hours_is_accepted(inst: Instance) -> None:
+    assert _request(inst, hours=4).status == "pending"
+
+
+def test_unknown_tenant_and_unknown_grant_are_not_found(inst: Instance) -> None:
+    with pytest.raises(NotFound):
+        _request(inst, tenant="no-bank")
+    for act in (approve_grant, revoke_grant):
+        with pytest.raises(NotFound):
+            act(inst, SECOND, "g-000000000000")
+
+
+def test_list_filters_by_tenant_and_shows_each_status(inst: Instance) -> None:
+    pending = _request(inst)
+    active = _request(inst)
+    approve_grant(inst, SECOND, active.id)
+    revoked = _request(inst)
+    revoke_grant(inst, SUPERVISOR, revoked.id)
+    other = _request(inst, tenant="zeta-retail", fields=[])
+    listed = {g.id: g.status for g in list_grants(inst, SUPERVISOR, "acme-bank")}
+    assert listed == {pending.id: "pending", active.id: "active", revoked.id: "revoked"}
+    assert [g.id for g in list_grants(inst, SUPERVISOR, "zeta-retail")] == [other.id]
+    assert len(list_grants(inst, SUPERVISOR)) == 4
+    assert list_grants(inst, SUPERVISOR, "zeta-retail")[0].to_dict()["actions"] == [
+        "record.get",
+        "record.reveal",
+    ]
+
+
+def test_every_grant_action_is_in_the_ledger_as_break_glass(inst: Instance) -> None:
+    g = _request(inst)
+    with pytest.raises(Denied):
+        approve_grant(inst, SUPERVISOR, g.id)
+    approve_grant(inst, SECOND, g.id)
+    revoke_grant(inst, SUPERVISOR, g.id)
+    logged = [
+        (
+            e["action"],
+            e["principal"],
+            e["tenant"],
+            e["resource"]["subjects"],
+            e["outcome"]["decision"],
+            e["details"],
+        )
+        for _, e in entries(inst, Filters())
+        if e["action"].startswith("grant.") and e["action"] != "grant.list"
+    ]
+    d = {"grant": g.id, "kind": "break_glass"}
+    assert logged == [
+        ("grant.request", SUPERVISOR.id, "acme-bank", [GRANTEE], "allowed", d),
+        ("grant.approve", SUPERVISOR.id, "acme-bank", [GRANTEE], "failed", d),
+        ("grant.approve", SECOND.id, "acme-bank", [GRANTEE], "allowed", d),
+        ("grant.revoke", SUPERVISOR.id, "acme-bank", [GRANTEE], "allowed", d),
+    ]
+    request = next(e for _, e in entries(inst, Filters(action="grant.request")))
+    assert request["purpose"] == "chargeback dispute on T-1001"
+    # The policy's grant resource: kind and requester ride in the fields (cedar.grant_resource).
+    assert request["resource"]["fields"] == ["kind=break_glass", f"requester={SUPERVISOR.id}"]
+    refused = next(e for _, e in entries(inst, Filters(action="grant.approve")))
+    assert "denied" in refused["outcome"]["reason"]
+
+
+def test_a_principal_the_policy_refuses_cannot_request(inst: Instance) -> None:
+    agent = Principal(PrincipalId("agent-5"), "agent", "acme-bank")
+    with pytest.raises(Denied):
+        request_grant(inst, agent, "break_glass", "agent-5", "acme-bank", ["record.get"], [],
+                      "I would like to look around", 1)  # fmt: skip
+    assert list_grants(inst, SUPERVISOR) == []
