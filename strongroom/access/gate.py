@@ -11,7 +11,7 @@ operation before anything is returned.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -64,27 +64,45 @@ def _refuse(decision: Decision) -> Denied:
     )
 
 
+Gather = Callable[[Tx, Resource], Facts]
+
+
+_UNDECIDED = Decision(False, "the operation failed before the policy decided", ())
+
+
+class _Refused(Exception):
+    """Unwinds the action's transaction after a refusal; never leaves this module."""
+
+
 @dataclass
 class Passage:
     """The open door: the transaction the action runs in, and a way to record what the action
-    discloses beyond what was asked (a find's matches), each decided by the same policy."""
+    discloses beyond what was asked (a find's matches), each decided by the same policy on
+    facts gathered for what is disclosed."""
 
     tx: Tx
     attempt: Attempt
     policy: Policy
     facts: Facts | None = None
+    gather: Gather | None = None
 
     def disclose(self, action: str, resource: Resource) -> None:
-        """Decide and record a disclosure in this transaction. Raises Denied, failing the
-        whole operation."""
+        """Decide, subject by subject, and record a disclosure in this transaction. Raises
+        Denied, failing the whole operation."""
         a = self.attempt
-        decision = self.policy.decide(
-            a.principal, action, resource, a.purpose, a.context, self.facts
-        )
-        if not decision.allowed:
-            raise _refuse(decision)
+        policies: dict[str, None] = {}
+        reason = ""
+        for subject in resource.subjects or (None,):
+            one = resource if subject is None else Resource(resource.tenant, (subject,))
+            facts = self.gather(self.tx, one) if self.gather is not None else self.facts
+            decision = self.policy.decide(a.principal, action, one, a.purpose, a.context, facts)
+            if not decision.allowed:
+                raise _refuse(decision)
+            policies.update(dict.fromkeys(decision.policies))
+            reason = decision.reason
         shown = Attempt(a.principal, action, resource, a.purpose, a.context, None)
-        append(self.tx, [shown.entry("allowed", decision)])
+        decided = Decision(True, reason, tuple(policies))
+        append(self.tx, [shown.entry("allowed", decided)])
 
 
 @contextmanager
@@ -99,23 +117,32 @@ def gate(
     details: dict[str, Any] | None = None,
     policy: Policy | None = None,
     facts: Facts | None = None,
+    gather: Gather | None = None,
 ) -> Iterator[Passage]:
     """Yield the passage (its transaction) in which the allowed action must run.
+
+    The facts are gathered (`gather`, else the given `facts`) and the policy decides inside
+    the action's own transaction, so the action runs on the state it was allowed on. A
+    refusal unwinds that transaction and is written in one of its own.
 
     Raises Denied (after recording the refusal); re-raises whatever the action raised (after
     recording the failure); StoreUnavailable when the entry cannot be written.
     """
     attempt = Attempt(principal, action, resource, purpose, context or RequestContext(), details)
     decider = policy or DEFAULT_POLICY
-    decision = decider.decide(principal, action, resource, purpose, attempt.context, facts)
-    if not decision.allowed:
-        with transaction(engine, tenant=resource.tenant) as tx:
-            append(tx, [attempt.entry("denied", decision)])
-        raise _refuse(decision)
+    refused: Decision | None = None
+    decision = _UNDECIDED
     try:
         with transaction(engine, tenant=resource.tenant) as tx:
+            known = gather(tx, resource) if gather is not None else facts
+            decision = decider.decide(principal, action, resource, purpose, attempt.context, known)
+            if not decision.allowed:
+                refused = decision
+                raise _Refused
             append(tx, [attempt.entry("allowed", decision)])
-            yield Passage(tx, attempt, decider, facts)
+            yield Passage(tx, attempt, decider, known, gather)
+    except _Refused:
+        pass
     except BaseException as exc:
         why = exc.kind if isinstance(exc, StrongroomError) else type(exc).__name__
         try:
@@ -124,3 +151,7 @@ def gate(
         except StrongroomError:
             pass  # the original error is the one to report; the store is likely down
         raise
+    if refused is not None:
+        with transaction(engine, tenant=resource.tenant) as tx:
+            append(tx, [attempt.entry("denied", refused)])
+        raise _refuse(refused)
