@@ -24,6 +24,10 @@ from strongroom.sim.customers import SPEC_YAML
 from strongroom.vault import tenants
 from strongroom.vault.spec import TenantSpec, parse_spec
 
+# The API server fixtures (a real uvicorn on a random port), registered as a plugin so their
+# asserts are rewritten.
+pytest_plugins = ["tests.integration.api_server"]
+
 PG_ADMIN = os.environ.get(
     "STRONGROOM_TEST_PG", "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 )

@@ -41,7 +41,11 @@ def init(
             if hsm_module and hsm_token and hsm_pin_env
             else None
         )
-        return init_instance(hsm=hsm)
+        from strongroom.crypto.tls import ensure_server_certificate
+
+        inst = init_instance(hsm=hsm)
+        ensure_server_certificate(inst.home)  # tls/server.crt and server.key (0600) for serve
+        return inst
 
     def render(inst: Instance) -> None:
         doc = {

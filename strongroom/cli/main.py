@@ -44,38 +44,35 @@ def run(as_json: bool, action: Callable[[], T], render: Callable[[T], None]) -> 
 
 
 def _register() -> None:
-    import importlib
-
-    from strongroom.cli import audit, instance, keys, record, tenant, token
+    from strongroom.cli import (
+        audit,
+        context,
+        grant,
+        instance,
+        keys,
+        policy,
+        principal,
+        record,
+        serve,
+        tenant,
+        token,
+    )
 
     app.command("init")(instance.init)
     app.command("demo")(instance.demo)
+    app.command("serve")(serve.serve)
     app.add_typer(tenant.app, name="tenant")
     app.add_typer(record.app, name="record")
     app.add_typer(token.app, name="token")
     app.add_typer(keys.app, name="keys")
     app.add_typer(audit.app, name="audit")
-    # The door's faces (issue 5), each registered once its module is in place.
-    for module, attr, name in (
-        ("principal", "app", "principal"),
-        ("grant", "app", "grant"),
-        ("context", "ticket_app", "ticket"),
-        ("context", "shift_app", "shift"),
-        ("context", "badge_app", "badge"),
-        ("context", "training_app", "training"),
-        ("policy", "app", "policy"),
-    ):
-        try:
-            sub = getattr(importlib.import_module(f"strongroom.cli.{module}"), attr)
-        except ModuleNotFoundError:
-            continue
-        app.add_typer(sub, name=name)
-    try:
-        from strongroom.cli import serve
-
-        app.command("serve")(serve.serve)
-    except ModuleNotFoundError:
-        pass
+    app.add_typer(principal.app, name="principal")
+    app.add_typer(grant.app, name="grant")
+    app.add_typer(policy.app, name="policy")
+    app.add_typer(context.ticket_app, name="ticket")
+    app.add_typer(context.shift_app, name="shift")
+    app.add_typer(context.badge_app, name="badge")
+    app.add_typer(context.training_app, name="training")
 
 
 def main(argv: list[str] | None = None) -> Any:

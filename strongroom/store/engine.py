@@ -100,37 +100,41 @@ def _translated(dbapi: Any, exc: Exception) -> Conflict | StoreUnavailable:
 
 class _Keeper:
     """The SQLite connection each thread keeps between its transactions. One in use is taken
-    out, so a transaction opened inside another gets a connection of its own from the pool."""
+    out, so a transaction opened inside another gets a connection of its own from the pool.
+    A thread that has ended gives its connection back to the pool at the next checkout by a
+    new thread (a server's worker threads come and go)."""
 
     def __init__(self) -> None:
-        self._local = threading.local()
-        self._kept: list[PoolProxiedConnection] = []
+        self._idle: dict[int, tuple[threading.Thread, PoolProxiedConnection]] = {}
         self._lock = threading.Lock()
 
     def take(self, engine: Engine) -> PoolProxiedConnection:
-        raw: PoolProxiedConnection | None = getattr(self._local, "raw", None)
-        if raw is None:
-            return engine.raw_connection()
-        self._local.raw = None
-        return raw
+        me = threading.get_ident()
+        with self._lock:
+            kept = self._idle.pop(me, None)
+            if kept is not None:
+                return kept[1]
+            gone = [t for t, (thread, _) in self._idle.items() if not thread.is_alive()]
+            ended = [self._idle.pop(t)[1] for t in gone]
+        for raw in ended:
+            raw.close()
+        return engine.raw_connection()
 
     def give(self, raw: PoolProxiedConnection) -> None:
-        if getattr(self._local, "raw", None) is not None:
-            raw.close()
-            return
-        self._local.raw = raw
+        me = threading.get_ident()
         with self._lock:
-            if raw not in self._kept:
-                self._kept.append(raw)
+            if me not in self._idle:
+                self._idle[me] = (threading.current_thread(), raw)
+                return
+        raw.close()
 
     def release(self) -> None:
-        """Close every kept connection (the engine is being disposed)."""
+        """Close every idle kept connection (the engine is being disposed)."""
         with self._lock:
-            kept, self._kept = self._kept, []
-        for raw in kept:
+            kept, self._idle = list(self._idle.values()), {}
+        for _, raw in kept:
             if raw.is_valid:
                 raw.invalidate()  # closes the driver connection; the disposed pool is not reused
-        self._local = threading.local()
 
 
 _KEEPERS: weakref.WeakKeyDictionary[Engine, _Keeper] = weakref.WeakKeyDictionary()

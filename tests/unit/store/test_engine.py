@@ -82,3 +82,31 @@ def test_dispose_closes_every_thread_s_kept_connection(engine) -> None:  # type:
     for conn in kept:
         with pytest.raises(Exception, match="closed"):
             conn.execute("SELECT 1")
+
+
+def test_connections_of_ended_threads_go_back_to_the_pool(tmp_path: Path) -> None:
+    # A pool of 2 connections and no overflow: without giving back the connections of ended
+    # threads, the third short-lived thread would wait for a connection that never returns.
+    from sqlalchemy import create_engine
+
+    engine = open_engine(f"sqlite:///{tmp_path / 'y.db'}")
+    small = create_engine(engine.url, pool_size=2, max_overflow=0, pool_timeout=2)
+    from strongroom.store import engine as engine_module
+
+    engine_module._KEEPERS[small] = engine_module._Keeper()
+    errors: list[BaseException] = []
+
+    def use() -> None:
+        try:
+            with transaction(small, read_only=True) as tx:
+                tx.one("SELECT 1")
+        except BaseException as exc:
+            errors.append(exc)
+
+    for _ in range(8):
+        t = threading.Thread(target=use)
+        t.start()
+        t.join()
+    assert errors == []
+    small.dispose()
+    engine.dispose()

@@ -1,0 +1,101 @@
+"""Who is calling and from where: the dependencies every route takes.
+
+`current_principal` turns an `Authorization: Bearer` token (a session token or an API key)
+into the `Principal` that `access.identity` says it belongs to, then takes one token from that
+principal's rate-limit bucket. `request_context` builds the `RequestContext` the services
+record: the client address as the socket reports it (no forwarding header is believed), and
+the device, site and ticket the caller names in `X-Strongroom-*` headers. Nothing here logs a
+token.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, cast
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from strongroom.access import Principal, identity
+from strongroom.api.limits import Limits
+from strongroom.audit import RequestContext
+from strongroom.errors import BadInput, Unauthenticated
+from strongroom.instance import Instance
+
+DEVICE_HEADER = "X-Strongroom-Device"
+SITE_HEADER = "X-Strongroom-Site"
+TICKET_HEADER = "X-Strongroom-Ticket"
+_CONTEXT_VALUE = re.compile(r"^[\x21-\x7e][\x20-\x7e]{0,127}$")
+
+_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="bearer",
+    description="A session token from POST /v1/sessions, or an API key.",
+)
+
+
+def instance(request: Request) -> Instance:
+    return cast(Instance, request.app.state.instance)
+
+
+def limits(request: Request) -> Limits:
+    return cast(Limits, request.app.state.limits)
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client is not None else "unknown"
+
+
+def bearer_token(
+    creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> str:
+    """The bearer token. Raises Unauthenticated when there is none."""
+    if creds is None or not creds.credentials:
+        raise Unauthenticated("a bearer token is required: sign in with POST /v1/sessions")
+    return creds.credentials
+
+
+def current_principal(
+    request: Request,
+    token: Annotated[str, Depends(bearer_token)],
+) -> Principal:
+    """Raises Unauthenticated for a token that is unknown, expired or revoked, RateLimited
+    when the principal has used up its requests."""
+    principal = identity.authenticate(instance(request), token)
+    limits(request).per_principal.take(principal.id)
+    request.state.principal = principal.id
+    return principal
+
+
+def throttle_address(request: Request) -> None:
+    """One token from the caller's address bucket (sign-in and second-factor checks).
+    Raises RateLimited."""
+    limits(request).per_address.take(client_address(request))
+
+
+def _header(request: Request, name: str) -> str | None:
+    value = request.headers.get(name)
+    if value is None or value == "":
+        return None
+    if not _CONTEXT_VALUE.match(value):
+        raise BadInput(
+            f"{name} must be 1-128 printable ASCII characters, not starting with a space",
+            field=name,
+        )
+    return value
+
+
+def request_context(request: Request) -> RequestContext:
+    """Raises BadInput for a context header that is too long or not printable."""
+    return RequestContext(
+        ip=client_address(request),
+        device=_header(request, DEVICE_HEADER),
+        site=_header(request, SITE_HEADER),
+        ticket=_header(request, TICKET_HEADER),
+    )
+
+
+Inst = Annotated[Instance, Depends(instance)]
+Actor = Annotated[Principal, Depends(current_principal)]
+Bearer = Annotated[str, Depends(bearer_token)]
+Context = Annotated[RequestContext, Depends(request_context)]

@@ -1,0 +1,94 @@
+"""GET /v1/tenants/{tenant}/audit: the client auditor's view of its tenant's ledger.
+
+Reading the ledger is itself a use of the tenant's data: it passes the door (the policy
+decides who may, action `audit.search`) and leaves its own entry, naming the filters.
+Entries name subjects and fields, never values.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from itertools import islice
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from strongroom.access import Resource
+from strongroom.api import problems
+from strongroom.api.auth import Actor, Context, Inst
+from strongroom.api.routes import TenantId
+from strongroom.audit.search import Filters, entries
+from strongroom.vault.door import door
+from strongroom.vault.tenants import require_tenant
+
+ACTION = "audit.search"
+MAX_LIMIT = 1000
+
+router = APIRouter(prefix="/v1/tenants/{tenant}/audit", tags=["audit"])
+
+
+class EntryResource(BaseModel):
+    subjects: list[str] = Field(default_factory=list)
+    fields: list[str] = Field(default_factory=list)
+
+
+class EntryOutcome(BaseModel):
+    decision: Literal["allowed", "denied", "failed"]
+    reason: str
+    policies: list[str]
+
+
+class AuditEntry(BaseModel):
+    index: int = Field(description="The entry's position in the ledger (0-based).")
+    v: int
+    ts: str
+    principal: str
+    role: str
+    tenant: str | None
+    action: str
+    resource: EntryResource
+    outcome: EntryOutcome
+    context: dict[str, str]
+    purpose: str | None = None
+    details: dict[str, Any] | None = None
+
+
+class AuditPage(BaseModel):
+    tenant: str
+    entries: list[AuditEntry]
+    more: bool = Field(description="True when more entries matched than `limit`.")
+
+
+def _stored(ts: datetime | None) -> str | None:
+    """As the ledger stores times: UTC, microseconds, `Z` (a naive time is taken as UTC)."""
+    if ts is None:
+        return None
+    aware = ts if ts.tzinfo is not None else ts.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@router.get("", responses=problems.STANDARD)
+def audit_log(
+    tenant: TenantId,
+    inst: Inst,
+    actor: Actor,
+    ctx: Context,
+    since: Annotated[datetime | None, Query(description="From this time (ISO 8601).")] = None,
+    until: Annotated[datetime | None, Query(description="Before this time.")] = None,
+    action: Annotated[
+        str | None, Query(pattern=r"^[a-z_]{1,32}\.[a-z_]{1,32}$", description="e.g. record.reveal")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
+) -> AuditPage:
+    """Entries that touched this tenant, oldest first; page on with `since`."""
+    f = Filters(tenant=tenant, action=action, since=_stored(since), until=_stored(until))
+    asked = {k: v for k, v in (("action", action), ("since", f.since), ("until", f.until)) if v}
+    with door(inst, actor, ACTION, Resource(tenant), context=ctx, details={"filters": asked}) as p:
+        require_tenant(inst, p.tx, tenant)
+        found = list(islice(entries(inst, f), limit + 1))
+    return AuditPage(
+        tenant=tenant,
+        entries=[AuditEntry(index=seq, **e) for seq, e in found[:limit]],
+        more=len(found) > limit,
+    )
