@@ -20,9 +20,6 @@ What this module guarantees:
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -33,6 +30,7 @@ from typing import Any, Literal, get_args
 from strongroom.access.policy import Resource
 from strongroom.access.principal import Principal
 from strongroom.audit import RequestContext
+from strongroom.documents import read_documents
 from strongroom.errors import BadInput, NotFound
 from strongroom.instance import Instance
 from strongroom.vault.door import door
@@ -353,54 +351,9 @@ def read_docs(path: Path) -> list[tuple[int, dict[str, Any]]]:
 
     Raises BadInput for an unreadable file, another extension, or a line that is not a JSON
     object (naming the file and line)."""
-    file = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BadInput(f"cannot read: {exc}", file=file) from exc
-    suffix = path.suffix.lower()
-    if suffix in (".jsonl", ".ndjson", ".json"):
-        return _jsonl(text, file)
-    if suffix == ".csv":
-        return _csv(text, file)
-    raise BadInput("expected a .jsonl or .csv file", file=file)
-
-
-def _jsonl(text: str, file: str) -> list[tuple[int, dict[str, Any]]]:
-    out = []
-    for n, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            raw = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise BadInput(
-                f"not valid JSON ({exc.msg} at column {exc.colno})", file=file, line=n
-            ) from exc
-        if not isinstance(raw, dict):
-            raise BadInput("expected a JSON object (one per line)", file=file, line=n)
-        out.append((n, raw))
-    return out
-
-
-def _csv(text: str, file: str) -> list[tuple[int, dict[str, Any]]]:
-    reader = csv.reader(io.StringIO(text))
     out: list[tuple[int, dict[str, Any]]] = []
-    try:
-        header = next(reader, None)
-        if header is None:
-            return out
-        if len(set(header)) != len(header):
-            raise BadInput("the CSV header repeats a column", file=file, line=1)
-        for row in reader:
-            n = reader.line_num
-            if not any(cell.strip() for cell in row):
-                continue
-            if len(row) != len(header):
-                raise BadInput(
-                    f"expected {len(header)} columns, found {len(row)}", file=file, line=n
-                )
-            out.append((n, {k: v for k, v in zip(header, row, strict=True) if v.strip()}))
-    except csv.Error as exc:
-        raise BadInput(f"not valid CSV: {exc}", file=file, line=reader.line_num) from exc
+    for n, doc in read_documents(path):
+        if not isinstance(doc, dict):
+            raise BadInput("expected a JSON object (one per line)", file=str(path), line=n)
+        out.append((n, doc))
     return out

@@ -7,14 +7,12 @@ the line (1-based, a CSV header being line 1) and the field.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from strongroom.documents import csv_rows, json_lines, read_documents
 from strongroom.errors import BadInput
 
 SUBJECT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
@@ -55,63 +53,18 @@ def _record(file: str, line: int, raw: object) -> RawRecord:
 
 
 def parse_jsonl(text: str, file: str) -> list[RawRecord]:
-    out = []
-    for n, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            raw = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise BadInput(
-                f"not valid JSON ({exc.msg} at column {exc.colno})", file=file, line=n
-            ) from exc
-        out.append(_record(file, n, raw))
-    return out
+    return [_record(file, n, raw) for n, raw in json_lines(text, file)]
 
 
 def parse_csv(text: str, file: str) -> list[RawRecord]:
-    reader = csv.reader(io.StringIO(text))
-    try:
-        header = next(reader)
-    except StopIteration:
-        return []
-    except csv.Error as exc:
-        raise BadInput(f"not valid CSV: {exc}", file=file, line=1) from exc
-    if "id" not in header:
-        raise BadInput("the CSV header has no 'id' column", file=file, line=1, field="id")
-    if len(set(header)) != len(header):
-        raise BadInput("the CSV header repeats a column", file=file, line=1)
-    out = []
-    try:
-        for row in reader:
-            n = reader.line_num
-            if not any(cell.strip() for cell in row):
-                continue
-            if len(row) != len(header):
-                raise BadInput(
-                    f"expected {len(header)} columns, found {len(row)}", file=file, line=n
-                )
-            out.append(_record(file, n, dict(zip(header, row, strict=True))))
-    except csv.Error as exc:
-        raise BadInput(f"not valid CSV: {exc}", file=file, line=reader.line_num) from exc
-    return out
+    return [_record(file, n, raw) for n, raw in csv_rows(text, file, columns=("id",))]
 
 
 def read_records(path: Path) -> list[RawRecord]:
     """Raises BadInput for an unreadable file, an unknown extension or a bad line."""
     file = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BadInput(f"cannot read: {exc}", file=file) from exc
-    suffix = path.suffix.lower()
-    if suffix in (".jsonl", ".ndjson", ".json"):
-        records = parse_jsonl(text, file)
-    elif suffix == ".csv":
-        records = parse_csv(text, file)
-    else:
-        raise BadInput("expected a .jsonl or .csv file", file=file)
-    return _unique(records, file)
+    found = read_documents(path, columns=("id",))
+    return _unique([_record(file, n, raw) for n, raw in found], file)
 
 
 def from_dicts(rows: Iterable[object], source: str = "<records>") -> list[RawRecord]:
