@@ -33,6 +33,7 @@ from strongroom.audit import RequestContext
 from strongroom.documents import read_documents
 from strongroom.errors import BadInput, NotFound
 from strongroom.instance import Instance
+from strongroom.store.engine import stamp
 from strongroom.vault.door import door
 from strongroom.vault.spec import TENANT_ID
 from strongroom.vault.tenants import require_tenant
@@ -188,11 +189,6 @@ def _blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _utc_text(when: datetime) -> str:
-    """A UTC time in the store's form; isoformat pads years below 1000 (strftime does not)."""
-    return when.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
-
-
 def parse_ticket(raw: object, line: int = 1, file: str | None = None) -> Ticket:
     """Raises BadInput naming the first missing or bad key."""
     d = _Doc("tickets", raw, line, file)
@@ -211,8 +207,8 @@ def parse_ticket(raw: object, line: int = 1, file: str | None = None) -> Ticket:
         tenant,
         subject,
         assignee,
-        _utc_text(opened),
-        None if closed is None else _utc_text(closed),
+        stamp(opened),
+        None if closed is None else stamp(closed),
         kind,
     )
 
@@ -226,7 +222,7 @@ def parse_shift(raw: object, line: int = 1, file: str | None = None) -> Shift:
         raise d.bad("end", "a shift must end after it starts")
     if end - start > MAX_SHIFT:
         raise d.bad("end", f"a shift lasts at most {MAX_SHIFT.total_seconds() / 3600:g} hours")
-    return Shift(line, actor, site, _utc_text(start), _utc_text(end))
+    return Shift(line, actor, site, stamp(start), stamp(end))
 
 
 def parse_badge(raw: object, line: int = 1, file: str | None = None) -> BadgeEvent:
@@ -235,7 +231,7 @@ def parse_badge(raw: object, line: int = 1, file: str | None = None) -> BadgeEve
     ts = d.time("ts")
     actor, site, zone = d.text("actor", 128), d.text("site", 64), d.text("zone", 64)
     direction = d.choice("direction", DIRECTIONS)
-    return BadgeEvent(line, _utc_text(ts), actor, site, zone, direction)
+    return BadgeEvent(line, stamp(ts), actor, site, zone, direction)
 
 
 def parse_training(raw: object, line: int = 1, file: str | None = None) -> TrainingRecord:
@@ -245,7 +241,7 @@ def parse_training(raw: object, line: int = 1, file: str | None = None) -> Train
     completed, expires = d.time("completed"), d.time("expires")
     if expires <= completed:
         raise d.bad("expires", "a training record must expire after it was completed")
-    return TrainingRecord(line, actor, course, _utc_text(completed), _utc_text(expires))
+    return TrainingRecord(line, actor, course, stamp(completed), stamp(expires))
 
 
 PARSERS: dict[Kind, Callable[[object, int, str | None], Document]] = {

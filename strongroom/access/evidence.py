@@ -26,7 +26,7 @@ from typing import Any
 from strongroom.access.facts import Facts, TicketFact
 from strongroom.access.grants import HELD_WHERE, held
 from strongroom.access.principal import Principal
-from strongroom.store.engine import Tx, marks
+from strongroom.store.engine import Tx, marks, stamp
 
 # Courses the policy requires to be completed and not expired.
 REQUIRED_COURSES: tuple[str, ...] = ("data-protection",)
@@ -73,10 +73,6 @@ def _utc(when: datetime) -> datetime:
     return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
-def _stamp(when: datetime) -> str:
-    return when.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
-
-
 def _ticket(tenant: str, row: tuple[Any, ...], at: str) -> TicketFact | None:
     ticket, subject, assignee, kind, closed_at = row
     if ticket is None:
@@ -96,7 +92,7 @@ def gather(
     """The facts for `principal` acting at `now` on `tenant`/`subject`, under `ticket` when the
     request names one. Reads only; raises StoreUnavailable when the store fails."""
     when = _utc(now)
-    at, since = _stamp(when), _stamp(when - WINDOW)
+    at, since = stamp(when), stamp(when - WINDOW)
     who = principal.id
     params: tuple[Any, ...] = (
         *(who, at, since, at),

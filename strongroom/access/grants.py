@@ -41,7 +41,7 @@ from strongroom.access.principal import Principal
 from strongroom.audit import RequestContext
 from strongroom.errors import BadInput, Conflict, Denied, NotFound
 from strongroom.instance import Instance
-from strongroom.store.engine import Tx, transaction
+from strongroom.store.engine import Tx, stamp, transaction
 
 GrantStatus = Literal["pending", "active", "expired", "revoked"]
 GRANT_KINDS: tuple[GrantKind, ...] = get_args(GrantKind)
@@ -103,12 +103,8 @@ class GrantInfo:
         }
 
 
-def _stamp(when: datetime) -> str:
-    return when.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
-
-
 def _now() -> str:
-    return _stamp(datetime.now(UTC))
+    return stamp(datetime.now(UTC))
 
 
 def _info(row: Sequence[Any], at: str) -> GrantInfo:
@@ -208,7 +204,7 @@ def request_grant(
         )
     gid = "g-" + secrets.token_hex(6)
     start = datetime.now(UTC)
-    starts_at, ends_at = _stamp(start), _stamp(start + timedelta(hours=hours))
+    starts_at, ends_at = stamp(start), stamp(start + timedelta(hours=hours))
     resource = grant_resource(tenant, grantee, kind, actor.id)
     details = {"grant": gid, "kind": kind}
     with door(inst, actor, "grant.request", resource, reason, context, details=details) as p:
@@ -336,7 +332,7 @@ def held(tx: Tx, grantee: str, tenant: str, now: datetime) -> tuple[GrantFact, .
     """The grants `grantee` holds on `tenant` at `now` (an aware time): pending and approved
     ones not yet ended, never revoked ones. `approved` and `active` tell the policy which
     of them count."""
-    at = _stamp(now if now.tzinfo is not None else now.replace(tzinfo=UTC))
+    at = stamp(now if now.tzinfo is not None else now.replace(tzinfo=UTC))
     return tuple(
         GrantFact(
             id=gid,

@@ -48,12 +48,12 @@ from strongroom.access.principal import (
     Principal,
     PrincipalId,
 )
-from strongroom.access.sessions import Session, authenticate, stamp
+from strongroom.access.sessions import Session, authenticate
 from strongroom.audit import RequestContext, append
 from strongroom.audit.log import checkpoint_if_due
 from strongroom.errors import BadInput, Conflict, NotFound, StrongroomError, Unauthenticated
 from strongroom.instance import Instance
-from strongroom.store.engine import transaction
+from strongroom.store.engine import stamp, transaction
 from strongroom.vault.door import door
 
 __all__ = [

@@ -35,12 +35,12 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from strongroom.access.principal import Principal, PrincipalId
-from strongroom.access.sessions import number_setting, stamp
+from strongroom.access.sessions import number_setting
 from strongroom.audit import Entry, Outcome, RequestContext, append
 from strongroom.crypto import RootKeyProvider
 from strongroom.crypto.otp import open_totp_secret, seal_totp_secret
 from strongroom.errors import StoreUnavailable
-from strongroom.store.engine import Tx
+from strongroom.store.engine import Tx, stamp
 
 T = TypeVar("T")
 

@@ -28,13 +28,12 @@ from typing import Literal
 from strongroom.access.principal import Principal, PrincipalId
 from strongroom.errors import BadInput, Unauthenticated
 from strongroom.instance import Instance
-from strongroom.store.engine import Tx, transaction
+from strongroom.store.engine import Tx, stamp, transaction
 
 SESSION_PREFIX = "srs"
 API_KEY_PREFIX = "srk"
 DEFAULT_SESSION_HOURS = 8.0
 _BEARER = re.compile(r"(srs|srk)_([0-9a-f]{24})\.([A-Za-z0-9_-]{43})")
-_STAMP = "%Y-%m-%dT%H:%M:%S.%fZ"
 NOT_SIGNED_IN = "not signed in: the token is unknown, expired or revoked; log in again"
 
 BearerKind = Literal["session", "apikey"]
@@ -46,11 +45,6 @@ def _system_clock() -> datetime:
 
 # Every identity decision reads the time here, so tests can move it instead of sleeping.
 clock: Callable[[], datetime] = _system_clock
-
-
-def stamp(at: datetime) -> str:
-    """`at` as stored (the format of `store.engine.now()`)."""
-    return at.astimezone(UTC).strftime(_STAMP)
 
 
 def parse_stamp(text: str) -> datetime:

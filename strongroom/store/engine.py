@@ -41,7 +41,14 @@ _PYFORMAT: dict[str, str] = {}  # SQL with `?` markers -> the same for psycopg's
 
 def now() -> str:
     """The current time as stored: ISO 8601, UTC, microseconds."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return stamp(datetime.now(UTC))
+
+
+def stamp(when: datetime) -> str:
+    """A time as stored (`2026-11-24T00:14:25.123456Z`); a naive time is taken as UTC.
+    isoformat, not strftime, so that years below 1000 keep four digits and sort as text."""
+    aware = when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def open_engine(url: str) -> Engine:

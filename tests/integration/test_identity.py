@@ -23,7 +23,7 @@ from strongroom.access.principal import Principal, PrincipalId
 from strongroom.audit import RequestContext
 from strongroom.errors import BadInput, Conflict, Denied, NotFound, Unauthenticated
 from strongroom.instance import Instance
-from strongroom.store.engine import transaction
+from strongroom.store.engine import stamp, transaction
 from strongroom.vault import tenants
 from tests.conftest import Setup, demo_spec
 
@@ -199,7 +199,7 @@ def test_five_failures_lock_the_principal_until_the_period_ends(
     assert len(locks) == 1 and locks[0]["principal"] == "pat.lee"
     assert locks[0]["outcome"]["decision"] == "denied"
     until = clock.at + timedelta(minutes=15)
-    assert state(inst, "pat.lee") == (0, sessions.stamp(until))
+    assert state(inst, "pat.lee") == (0, stamp(until))
     # The right password and code now fail exactly as a wrong one does.
     with pytest.raises(Unauthenticated) as exc:
         identity.login(inst, "pat.lee", pat.password, pat.code(clock))
@@ -457,7 +457,7 @@ def test_enrolment_needs_a_free_name_and_a_real_tenant(inst: Instance, clock: Cl
         "site": "lon-1",
         "disabled": False,
         "locked": False,
-        "created_at": sessions.stamp(clock.at),
+        "created_at": stamp(clock.at),
     }
 
 

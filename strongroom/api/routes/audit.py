@@ -7,7 +7,7 @@ Entries name subjects and fields, never values.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from itertools import islice
 from typing import Annotated, Any, Literal
 
@@ -19,6 +19,7 @@ from strongroom.api import problems
 from strongroom.api.auth import Actor, Context, Inst
 from strongroom.api.routes import TenantId
 from strongroom.audit.search import Filters, entries
+from strongroom.store.engine import stamp
 from strongroom.vault.door import door
 from strongroom.vault.tenants import require_tenant
 
@@ -64,8 +65,7 @@ def _stored(ts: datetime | None) -> str | None:
     """As the ledger stores times: UTC, microseconds, `Z` (a naive time is taken as UTC)."""
     if ts is None:
         return None
-    aware = ts if ts.tzinfo is not None else ts.replace(tzinfo=UTC)
-    return aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return stamp(ts)
 
 
 @router.get("", responses=problems.STANDARD)

@@ -16,9 +16,10 @@ from strongroom.access import passwords, sessions
 from strongroom.access.identity import _judge, _Verdict
 from strongroom.access.passwords import Account
 from strongroom.access.principal import Principal, PrincipalId
-from strongroom.access.sessions import Session, parse, stamp
+from strongroom.access.sessions import Session, parse
 from strongroom.crypto.providers.keyfile import KeyFileProvider, create_key_file
 from strongroom.errors import BadInput, KeyUnavailable, Unauthenticated
+from strongroom.store.engine import stamp
 
 AT = datetime(2025, 3, 14, 9, 26, 30, tzinfo=UTC)  # the start of a 30 s step
 WELL_FORMED = re.compile(r"(srs|srk)_[0-9a-f]{24}\.[A-Za-z0-9_-]{43}")
