@@ -24,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from strongroom.access.facts import Facts, TicketFact
-from strongroom.access.grants import HELD_WHERE, held
+from strongroom.access.grants import ENDED_HELD, HELD_WHERE, held
 from strongroom.access.principal import Principal
 from strongroom.store.engine import Tx, marks, stamp
 
@@ -98,7 +98,7 @@ def gather(
         *(who, at, since, at),
         *(who, at, since, FLOOR),
         *(who, *REQUIRED_COURSES, at, at),
-        *(who, tenant, at),
+        *(who, tenant, stamp(when - ENDED_HELD)),
     )
     sql = _PRINCIPAL
     if tenant is not None and ticket is not None:

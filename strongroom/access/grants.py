@@ -17,7 +17,9 @@ What this module guarantees:
   as `kind=…`, `requester=…` fields; the details are the grant id and kind, so break-glass is
   visible as such in the ledger.
 - `held` reads what the policy needs about a principal's grants on one tenant in one indexed
-  select; it is on the path of every request.
+  select; it is on the path of every request. A grant that ended less than `ENDED_HELD` ago
+  is still among them, inactive, so that its holder is told it expired (`grant-expired`)
+  rather than that there is none.
 
 The vault is imported inside the service functions: the gate gathers facts through `held`, and
 the vault's door imports the gate, so a module-level import would make a cycle.
@@ -62,11 +64,13 @@ _COLUMNS = (
     "starts_at, ends_at, revoked_at FROM grants"
 )
 _BY_ID = f"{_COLUMNS} WHERE id = ?"
-# The grants a grantee holds on a tenant at a time (parameters: grantee, tenant, time);
-# `evidence` counts them with the same condition to skip `held` when there are none.
+# How long a grant is still held, inactive, after it ends.
+ENDED_HELD = timedelta(hours=24)
+# The grants a grantee holds on a tenant at a time (parameters: grantee, tenant, the time less
+# ENDED_HELD); `evidence` counts them with the same condition to skip `held` when there are none.
 HELD_WHERE = "grantee = ? AND tenant_id = ? AND revoked_at IS NULL AND ends_at > ?"
 _HELD = (
-    "SELECT id, kind, tenant_id, actions, fields, approved_by, starts_at FROM grants "
+    "SELECT id, kind, tenant_id, actions, fields, approved_by, starts_at, ends_at FROM grants "
     f"WHERE {HELD_WHERE} ORDER BY starts_at, id"
 )
 
@@ -330,9 +334,10 @@ def list_grants(inst: Instance, actor: Principal, tenant: str | None = None) -> 
 
 def held(tx: Tx, grantee: str, tenant: str, now: datetime) -> tuple[GrantFact, ...]:
     """The grants `grantee` holds on `tenant` at `now` (an aware time): pending and approved
-    ones not yet ended, never revoked ones. `approved` and `active` tell the policy which
-    of them count."""
-    at = stamp(now if now.tzinfo is not None else now.replace(tzinfo=UTC))
+    ones not yet ended or ended less than ENDED_HELD ago, never revoked ones. `approved` and
+    `active` tell the policy which of them count."""
+    aware = now if now.tzinfo is not None else now.replace(tzinfo=UTC)
+    at = stamp(aware)
     return tuple(
         GrantFact(
             id=gid,
@@ -341,9 +346,9 @@ def held(tx: Tx, grantee: str, tenant: str, now: datetime) -> tuple[GrantFact, .
             actions=tuple(json.loads(actions)),
             fields=tuple(json.loads(fields)),
             approved=approved_by is not None,
-            active=starts_at <= at,
+            active=starts_at <= at < ends_at,
         )
-        for gid, kind, tenant_id, actions, fields, approved_by, starts_at in tx.all(
-            _HELD, (grantee, tenant, at)
+        for gid, kind, tenant_id, actions, fields, approved_by, starts_at, ends_at in tx.all(
+            _HELD, (grantee, tenant, stamp(aware - ENDED_HELD))
         )
     )

@@ -382,4 +382,7 @@ def test_grants_held_on_the_tenant_are_among_the_facts(setup: Setup, inst: Insta
     )
     assert _facts(inst, at=datetime.now(UTC), tenant="zeta-retail").grants == ()
     assert _facts(inst, at=datetime.now(UTC), tenant=None).grants == ()
-    assert _facts(inst, at=datetime.now(UTC) + timedelta(hours=3)).grants == ()
+    # Ended an hour ago: held, inactive (a denial says it expired); a day later, gone.
+    (ended,) = _facts(inst, at=datetime.now(UTC) + timedelta(hours=3)).grants
+    assert (ended.id, ended.active) == (g.id, False)
+    assert _facts(inst, at=datetime.now(UTC) + timedelta(hours=27)).grants == ()

@@ -103,7 +103,10 @@ def test_a_grant_ends_when_its_hours_are_over(inst: Instance) -> None:
     g = _request(inst, hours=1)
     approve_grant(inst, SECOND, g.id)
     assert _held(inst, datetime.now(UTC) + timedelta(minutes=59))
-    assert _held(inst, datetime.now(UTC) + timedelta(hours=1, seconds=1)) == ()
+    # Ended, it is still held for a day, inactive, so that a denial can say it expired.
+    (ended,) = _held(inst, datetime.now(UTC) + timedelta(hours=1, seconds=1))
+    assert ended.approved and not ended.active
+    assert _held(inst, datetime.now(UTC) + timedelta(hours=25, seconds=1)) == ()
     with transaction(inst.data) as tx:
         tx.run(
             "UPDATE grants SET starts_at = ?, ends_at = ? WHERE id = ?",
