@@ -187,7 +187,7 @@ def _free_form_query(route: APIRoute) -> bool:
     )
 
 
-def known_query_only(request: Request) -> None:
+async def known_query_only(request: Request) -> None:
     """Refuse query parameters a route does not take, so a misspelt filter is an error,
     not a silently wider answer. Raises BadInput naming the first unknown one."""
     route = request.scope.get("route")

@@ -1,5 +1,9 @@
 """Who is calling and from where: the dependencies every route takes.
 
+The dependencies that do no I/O are `async`, so FastAPI runs them on the event loop instead of
+sending each to the thread pool (about 75 µs a hop here); `current_principal` reads the store
+and stays in the pool.
+
 `current_principal` turns an `Authorization: Bearer` token (a session token or an API key)
 into the `Principal` that `access.identity` says it belongs to, then takes one token from that
 principal's rate-limit bucket. `request_context` builds the `RequestContext` the services
@@ -34,11 +38,11 @@ _bearer = HTTPBearer(
 )
 
 
-def instance(request: Request) -> Instance:
+async def instance(request: Request) -> Instance:
     return cast(Instance, request.app.state.instance)
 
 
-def limits(request: Request) -> Limits:
+async def limits(request: Request) -> Limits:
     return cast(Limits, request.app.state.limits)
 
 
@@ -46,7 +50,7 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client is not None else "unknown"
 
 
-def bearer_token(
+async def bearer_token(
     creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> str:
     """The bearer token. Raises Unauthenticated when there is none."""
@@ -61,16 +65,16 @@ def current_principal(
 ) -> Principal:
     """Raises Unauthenticated for a token that is unknown, expired or revoked, RateLimited
     when the principal has used up its requests."""
-    principal = identity.authenticate(instance(request), token)
-    limits(request).per_principal.take(principal.id)
+    principal = identity.authenticate(cast(Instance, request.app.state.instance), token)
+    cast(Limits, request.app.state.limits).per_principal.take(principal.id)
     request.state.principal = principal.id
     return principal
 
 
-def throttle_address(request: Request) -> None:
+async def throttle_address(request: Request) -> None:
     """One token from the caller's address bucket (sign-in and second-factor checks).
     Raises RateLimited."""
-    limits(request).per_address.take(client_address(request))
+    cast(Limits, request.app.state.limits).per_address.take(client_address(request))
 
 
 def _header(request: Request, name: str) -> str | None:
@@ -85,7 +89,7 @@ def _header(request: Request, name: str) -> str | None:
     return value
 
 
-def request_context(request: Request) -> RequestContext:
+async def request_context(request: Request) -> RequestContext:
     """Raises BadInput for a context header that is too long or not printable."""
     return RequestContext(
         ip=client_address(request),
