@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
+from strongroom.access import ledger_view, local_operator
 from strongroom.audit import log as ledger_log
 from strongroom.audit.search import Filters, entries
 from strongroom.cli.main import EXIT_FAILURE, run
@@ -82,7 +83,11 @@ def log_(
             ["index", "time", "principal", "tenant", "action", "outcome", "subjects"],
         )
 
-    run(as_json, lambda: list(entries(open_instance(), f)), render)
+    run(
+        as_json,
+        lambda: ledger_view.search(open_instance(), local_operator(), f).entries,
+        render,
+    )
 
 
 @app.command("checkpoint")

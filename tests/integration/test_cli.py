@@ -283,7 +283,9 @@ def test_audit_commands_exit_0_intact_1_tampered_2_bad_input(cli: Cli, tmp_path:
     lines = cli("audit", "log", "--action", "record.reveal", "--json").stdout.splitlines()
     assert len(lines) == 1 and json.loads(lines[0])["purpose"] == "T-1"
     ocsf = cli("audit", "export", "--format", "ocsf").stdout.splitlines()
-    assert len(ocsf) == 3 and json.loads(ocsf[0])["class_uid"] == 6003
+    # The search just made is itself recorded: reading the ledger is a use of it too.
+    assert len(ocsf) == 4 and json.loads(ocsf[0])["class_uid"] == 6003
+    assert json.loads(ocsf[3])["api"]["operation"] == "audit.search"
     cli("audit", "export", "--format", "xml", code=2)
     import sqlite3
 

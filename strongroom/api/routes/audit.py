@@ -1,29 +1,25 @@
 """GET /v1/tenants/{tenant}/audit: the client auditor's view of its tenant's ledger.
 
-Reading the ledger is itself a use of the tenant's data: it passes the door (the policy
-decides who may, action `audit.search`) and leaves its own entry, naming the filters.
+Reading the ledger is itself a use of the tenant's data: `access.ledger_view` passes the door
+(the policy decides who may) and leaves its own entry, naming the filters.
 Entries name subjects and fields, never values.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from itertools import islice
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from strongroom.access import Resource
+from strongroom.access import ledger_view
 from strongroom.api import problems
 from strongroom.api.auth import Actor, Context, Inst
 from strongroom.api.routes import TenantId
-from strongroom.audit.search import Filters, entries
+from strongroom.audit.search import Filters
 from strongroom.store.engine import stamp
-from strongroom.vault.door import door
-from strongroom.vault.tenants import require_tenant
 
-ACTION = "audit.search"
 MAX_LIMIT = 1000
 
 router = APIRouter(prefix="/v1/tenants/{tenant}/audit", tags=["audit"])
@@ -83,12 +79,9 @@ def audit_log(
 ) -> AuditPage:
     """Entries that touched this tenant, oldest first; page on with `since`."""
     f = Filters(tenant=tenant, action=action, since=_stored(since), until=_stored(until))
-    asked = {k: v for k, v in (("action", action), ("since", f.since), ("until", f.until)) if v}
-    with door(inst, actor, ACTION, Resource(tenant), context=ctx, details={"filters": asked}) as p:
-        require_tenant(inst, p.tx, tenant)
-        found = list(islice(entries(inst, f), limit + 1))
+    page = ledger_view.search(inst, actor, f, limit, ctx)
     return AuditPage(
         tenant=tenant,
-        entries=[AuditEntry(index=seq, **e) for seq, e in found[:limit]],
-        more=len(found) > limit,
+        entries=[AuditEntry(index=seq, **e) for seq, e in page.entries],
+        more=page.more,
     )
