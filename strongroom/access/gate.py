@@ -83,7 +83,6 @@ class Passage:
     tx: Tx
     attempt: Attempt
     policy: Policy
-    facts: Facts | None = None
     gather: Gather | None = None
 
     def disclose(self, action: str, resource: Resource) -> None:
@@ -94,7 +93,7 @@ class Passage:
         reason = ""
         for subject in resource.subjects or (None,):
             one = resource if subject is None else Resource(resource.tenant, (subject,))
-            facts = self.gather(self.tx, one) if self.gather is not None else self.facts
+            facts = self.gather(self.tx, one) if self.gather is not None else None
             decision = self.policy.decide(a.principal, action, one, a.purpose, a.context, facts)
             if not decision.allowed:
                 raise _refuse(decision)
@@ -116,12 +115,11 @@ def gate(
     *,
     details: dict[str, Any] | None = None,
     policy: Policy | None = None,
-    facts: Facts | None = None,
     gather: Gather | None = None,
 ) -> Iterator[Passage]:
     """Yield the passage (its transaction) in which the allowed action must run.
 
-    The facts are gathered (`gather`, else the given `facts`) and the policy decides inside
+    The facts are gathered (`gather`; none for the operator) and the policy decides inside
     the action's own transaction, so the action runs on the state it was allowed on. A
     refusal unwinds that transaction and is written in one of its own.
 
@@ -134,13 +132,13 @@ def gate(
     decision = _UNDECIDED
     try:
         with transaction(engine, tenant=resource.tenant) as tx:
-            known = gather(tx, resource) if gather is not None else facts
-            decision = decider.decide(principal, action, resource, purpose, attempt.context, known)
+            facts = gather(tx, resource) if gather is not None else None
+            decision = decider.decide(principal, action, resource, purpose, attempt.context, facts)
             if not decision.allowed:
                 refused = decision
                 raise _Refused
             append(tx, [attempt.entry("allowed", decision)])
-            yield Passage(tx, attempt, decider, known, gather)
+            yield Passage(tx, attempt, decider, gather)
     except _Refused:
         pass
     except BaseException as exc:
