@@ -223,7 +223,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # Route functions and dependencies are plain `def`s run on anyio's worker threads.
+        # The `def` routes, and service calls `work.run` sends off the loop, use these threads.
         anyio.to_thread.current_default_thread_limiter().total_tokens = threads
         inst = open_instance(home)
         app.state.instance = inst

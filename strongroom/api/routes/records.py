@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from strongroom.api import problems
+from strongroom.api import problems, work
 from strongroom.api.auth import Actor, Context, Inst
 from strongroom.api.routes import SubjectId, TenantId
 from strongroom.errors import BadInput
@@ -124,7 +124,7 @@ _FIND_PARAMETER: dict[str, Any] = {
 
 
 @router.get("", responses=problems.STANDARD, openapi_extra=_FIND_PARAMETER)
-def find_records(
+async def find_records(
     tenant: TenantId, request: Request, inst: Inst, actor: Actor, ctx: Context
 ) -> Found:
     """Records whose searchable field equals the value, once normalised (masked)."""
@@ -135,20 +135,20 @@ def find_records(
             field="query",
         )
     field, value = pairs[0]
-    found = records.find(inst, actor, tenant, field, value, context=ctx)
+    found = await work.run(inst, records.find, inst, actor, tenant, field, value, context=ctx)
     return Found(records=[record_out(r) for r in found])
 
 
 @router.get("/{id}", responses=problems.STANDARD)
-def get_record(
+async def get_record(
     tenant: TenantId, id: SubjectId, inst: Inst, actor: Actor, ctx: Context
 ) -> RecordOut:
     """The record, masked. An erased subject is a 404 of type `.../erased`."""
-    return record_out(records.get(inst, actor, tenant, id, context=ctx))
+    return record_out(await work.run(inst, records.get, inst, actor, tenant, id, context=ctx))
 
 
 @router.post("/{id}/reveal", responses=problems.STANDARD)
-def reveal_field(
+async def reveal_field(
     tenant: TenantId,
     id: SubjectId,
     body: RevealIn,
@@ -158,7 +158,9 @@ def reveal_field(
 ) -> Revealed:
     """One field in clear, for a stated purpose, under a ticket (body or X-Strongroom-Ticket)."""
     ctx = replace(ctx, ticket=body.ticket or ctx.ticket)
-    value = records.reveal(inst, actor, tenant, id, body.field, body.purpose, context=ctx)
+    value = await work.run(
+        inst, records.reveal, inst, actor, tenant, id, body.field, body.purpose, context=ctx
+    )
     return Revealed(tenant=tenant, id=id, field=body.field, value=value)
 
 

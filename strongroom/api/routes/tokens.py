@@ -10,7 +10,7 @@ from dataclasses import replace
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from strongroom.api import problems
+from strongroom.api import problems, work
 from strongroom.api.auth import Actor, Context, Inst
 from strongroom.api.routes import TenantId
 from strongroom.vault import tokens
@@ -45,19 +45,23 @@ class CardOut(BaseModel):
 
 
 @router.post("", responses=problems.STANDARD)
-def tokenize(
+async def tokenize(
     tenant: TenantId, body: TokenizeIn, inst: Inst, actor: Actor, ctx: Context
 ) -> TokenOut:
     """The tenant's token for a card: the same card always gets the same token."""
-    token = tokens.tokenize(inst, actor, tenant, body.class_, body.value, context=ctx)
+    token = await work.run(
+        inst, tokens.tokenize, inst, actor, tenant, body.class_, body.value, context=ctx
+    )
     return TokenOut(tenant=tenant, token=token)
 
 
 @router.post("/detokenize", responses=problems.STANDARD)
-def detokenize(
+async def detokenize(
     tenant: TenantId, body: DetokenizeIn, inst: Inst, actor: Actor, ctx: Context
 ) -> CardOut:
     """The card behind a token, for a stated purpose (recorded)."""
     ctx = replace(ctx, ticket=body.ticket or ctx.ticket)
-    value = tokens.detokenize(inst, actor, tenant, body.token, body.purpose, context=ctx)
+    value = await work.run(
+        inst, tokens.detokenize, inst, actor, tenant, body.token, body.purpose, context=ctx
+    )
     return CardOut(tenant=tenant, token=body.token, value=value)
