@@ -14,6 +14,7 @@ strings should anyone switch it back on.
 
 from __future__ import annotations
 
+import gc
 import logging
 import re
 import time
@@ -227,6 +228,11 @@ def create_app(
         anyio.to_thread.current_default_thread_limiter().total_tokens = threads
         inst = open_instance(home)
         app.state.instance = inst
+        # What exists once the app is up (modules, the policy, routes) lives as long as the
+        # process: moved out of the collector's sight, a full collection no longer walks it
+        # (a ~35 ms pause every few thousand requests before).
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:
