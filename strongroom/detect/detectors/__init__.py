@@ -1,0 +1,1 @@
+"""The detectors: one module each, all behind `interface.Detector`."""

@@ -1,0 +1,241 @@
+"""The learned detectors: counts of data use per window, judged against a baseline.
+
+Four features, each counted in a sliding window and sampled per fixed window of the actor's
+activity into a `Baseline` (per actor and per peer group: role, tenant, site; or the role
+alone while the finer group has too few samples):
+
+- customers looked up without a ticket and without a prior contact (a callback is a look-up
+  of a customer the actor had a ticket for in the last 14 days), per hour: `bulk_lookup`, or
+  `vendor_sweep` for a vendor;
+- the same over seven days, per day: `slow_drip`;
+- card-number reveals per eight hours: `card_harvest`;
+- records exported per eight hours: `pre_departure_export`.
+
+A window that raised an alert is emptied and is not learned from, so an attack neither
+repeats its alert nor teaches the baseline that it is normal.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, deque
+from dataclasses import dataclass, field
+
+from strongroom.detect.alert import Alert
+from strongroom.detect.baseline import Baseline, Judgement, score
+from strongroom.detect.context import Context
+from strongroom.detect.events import DATA_ACTIONS, Event, iso
+
+HOUR = 3600.0
+DAY = 86_400.0
+CALLBACK_S = 14 * DAY
+CARD_FIELDS = frozenset({"card_number", "pan", "card"})
+EVIDENCE = 12
+
+
+@dataclass(slots=True)
+class _Track:
+    """One actor's window and current sample bucket for one feature."""
+
+    window: deque[tuple[float, str, str, int]] = field(default_factory=deque)  # ts, key, ref, n
+    keys: Counter[str] = field(default_factory=Counter)
+    total: int = 0
+    bucket: int = -1
+    bucket_keys: set[str] = field(default_factory=set)
+    bucket_total: int = 0
+    buckets: deque[int] = field(default_factory=deque)  # active buckets inside the window
+    learn: bool = True
+
+
+class Feature:
+    """A count over a sliding window, learned per fixed bucket of the actor's activity.
+    `distinct` counts distinct keys; otherwise the sum of the events' amounts."""
+
+    def __init__(self, span: float, bucket: float, distinct: bool) -> None:
+        self.span = span
+        self.bucket = bucket
+        self.distinct = distinct
+        self.baseline = Baseline()
+        self.tracks: dict[str, _Track] = {}
+
+    def _value(self, t: _Track) -> int:
+        return len(t.keys) if self.distinct else t.total
+
+    def touch(self, actor: str, group: tuple[str, ...], ts: float) -> _Track:
+        """Roll the actor's bucket to `ts` (learning the closed one) and age the window."""
+        t = self.tracks.get(actor)
+        if t is None:
+            t = self.tracks[actor] = _Track()
+        b = int(ts // self.bucket)
+        if b != t.bucket:
+            if t.bucket >= 0 and t.learn:
+                closed = len(t.bucket_keys) if self.distinct else t.bucket_total
+                self.baseline.add(actor, group, closed)
+                if group[1:]:
+                    self.baseline.add(actor, group[:1], closed)
+            t.bucket, t.learn = b, True
+            t.bucket_keys.clear()
+            t.bucket_total = 0
+            t.buckets.append(b)
+        horizon = ts - self.span
+        w = t.window
+        while w and w[0][0] <= horizon:
+            _, key, _, n = w.popleft()
+            t.keys[key] -= 1
+            if not t.keys[key]:
+                del t.keys[key]
+            t.total -= n
+        first = int(horizon // self.bucket)
+        while t.buckets and t.buckets[0] < first:
+            t.buckets.popleft()
+        return t
+
+    def add(
+        self, t: _Track, actor: str, groups: tuple[tuple[str, ...], ...], e: Event, key: str, n: int
+    ) -> Judgement | None:
+        """Count the event; a Judgement when the window is now unusual."""
+        t.window.append((e.ts, key, e.ref, n))
+        t.keys[key] += 1
+        t.total += n
+        t.bucket_keys.add(key)
+        t.bucket_total += n
+        windows = max(1, len(t.buckets)) if self.span > self.bucket else 1
+        return self.baseline.judge(actor, groups, self._value(t), float(windows))
+
+    def reset(self, t: _Track) -> tuple[float, list[str]]:
+        """Empty the window after an alert: (its first time, its first refs)."""
+        start = t.window[0][0] if t.window else 0.0
+        refs = [r for _, _, r, _ in list(t.window)[:EVIDENCE]]
+        t.window.clear()
+        t.keys.clear()
+        t.total = 0
+        t.learn = False
+        return start, refs
+
+
+def _groups(e: Event, ctx: Context) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]:
+    """The actor's peer group (for learning) and the groups to judge against, finest first."""
+    a = ctx.assignment(e.actor)
+    role = a.role if a is not None else e.role
+    tenant = a.tenant if a is not None else e.tenant
+    site = a.site if a is not None else e.site
+    fine = (role, tenant, site)
+    return fine, (fine, (role,))
+
+
+class VolumeDetector:
+    """The four learned features above."""
+
+    def __init__(self) -> None:
+        self.lookups = Feature(HOUR, HOUR, distinct=True)
+        self.drip = Feature(7 * DAY, DAY, distinct=True)
+        self.cards = Feature(8 * HOUR, 8 * HOUR, distinct=True)
+        self.exports = Feature(8 * HOUR, 8 * HOUR, distinct=False)
+        # actor -> subject -> last time the actor worked that subject under a ticket
+        self.contacts: dict[str, dict[str, float]] = {}
+        self._pruned: dict[str, float] = {}
+
+    def observe(self, e: Event, ctx: Context) -> list[Alert]:
+        group, groups = _groups(e, ctx)
+        actor = e.actor
+        lt = self.lookups.touch(actor, group, e.ts)
+        dt = self.drip.touch(actor, group, e.ts)
+        ct = self.cards.touch(actor, group, e.ts)
+        xt = self.exports.touch(actor, group, e.ts)
+        if e.action not in DATA_ACTIONS:
+            return []
+        out: list[Alert] = []
+        contacts = self.contacts.get(actor)
+        if contacts is None:
+            contacts = self.contacts[actor] = {}
+        if e.ticket is not None and e.subject is not None:
+            contacts[e.subject] = e.ts
+            self._prune(actor, contacts, e.ts)
+        elif e.ticket is None and e.action != "record.export":
+            last = contacts.get(e.subject) if e.subject is not None else None
+            if last is None or e.ts - last > CALLBACK_S:
+                key = e.subject if e.subject is not None else e.ref
+                j = self.lookups.add(lt, actor, groups, e, key, 1)
+                if j is not None:
+                    scenario = "vendor_sweep" if group[0] == "vendor" else "bulk_lookup"
+                    out.append(
+                        self._alert(
+                            self.lookups,
+                            lt,
+                            e,
+                            scenario,
+                            j,
+                            "per hour",
+                            (
+                                f"{j.count} customers looked up with no ticket or earlier contact "
+                                f"within an hour"
+                            ),
+                        )
+                    )
+                j = self.drip.add(dt, actor, groups, e, key, 1)
+                if j is not None:
+                    out.append(
+                        self._alert(
+                            self.drip,
+                            dt,
+                            e,
+                            "slow_drip",
+                            j,
+                            "per day",
+                            (
+                                f"{j.count} customers looked up with no ticket or earlier contact "
+                                f"over {len(dt.buckets)} active days of the last 7"
+                            ),
+                        )
+                    )
+        if e.action == "record.reveal" and CARD_FIELDS.intersection(e.fields):
+            key = f"{e.subject}|{e.ticket}"
+            j = self.cards.add(ct, actor, groups, e, key, 1)
+            if j is not None:
+                out.append(
+                    self._alert(
+                        self.cards,
+                        ct,
+                        e,
+                        "card_harvest",
+                        j,
+                        "per 8 h",
+                        (f"{j.count} card numbers revealed within 8 hours"),
+                    )
+                )
+        if e.action == "record.export" and e.outcome == "allowed":
+            j = self.exports.add(xt, actor, groups, e, e.ref, max(e.count, 1))
+            if j is not None:
+                out.append(
+                    self._alert(
+                        self.exports,
+                        xt,
+                        e,
+                        "pre_departure_export",
+                        j,
+                        "per 8 h",
+                        (f"{j.count} records exported within 8 hours"),
+                    )
+                )
+        return out
+
+    def finish(self, ctx: Context) -> list[Alert]:
+        return []
+
+    def _alert(
+        self, f: Feature, t: _Track, e: Event, scenario: str, j: Judgement, unit: str, what: str
+    ) -> Alert:
+        start, refs = f.reset(t)
+        text = (
+            f"{what} ({iso(start)} to {iso(e.ts)}); {j.compared(unit)}; "
+            f"chance under the baseline {j.p:.1e}"
+        )
+        return Alert(e.actor, start, e.ts, scenario, score(j.p), text, tuple(refs), e.tenant)
+
+    def _prune(self, actor: str, contacts: dict[str, float], now: float) -> None:
+        """Forget contacts older than the callback horizon, once a day per actor."""
+        if now - self._pruned.get(actor, 0.0) < DAY:
+            return
+        self._pruned[actor] = now
+        old = [s for s, ts in contacts.items() if now - ts > CALLBACK_S]
+        for s in old:
+            del contacts[s]
