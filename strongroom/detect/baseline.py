@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from scipy.special import pdtrc
@@ -23,8 +24,8 @@ from scipy.special import pdtrc
 ALPHA = 1e-7
 # Own samples weigh like this many peer samples' worth of prior, when blending the means.
 PRIOR = 10.0
-# A peer group needs this many samples before its baseline is believed.
-MIN_PEER_SAMPLES = 30
+# Peers (or the actor) need this many samples before a count is judged at all.
+MIN_PEER_SAMPLES = 5
 
 
 @dataclass
@@ -64,7 +65,7 @@ class Tally:
             seen += self.hist[value]
             if seen > rank:
                 return value
-        return max(self.hist)
+        return max(self.hist, default=0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,55 +93,116 @@ class Judgement:
 
 
 class Baseline:
-    """One feature's samples, per actor and per peer group."""
+    """One feature's samples, per actor and per peer group (finest first, the role last)."""
 
     def __init__(self) -> None:
-        self.actors: dict[str, Tally] = {}
+        self.actors: dict[str, Tally] = {}  # own history, learned once out of the window
+        self.recent: dict[str, Tally] = {}  # own samples as they close (peers see these)
         self.groups: dict[tuple[str, ...], Tally] = {}
+        self.members: dict[tuple[str, ...], set[str]] = {}
+        self._spread: dict[tuple[str, ...], tuple[int, float]] = {}  # group -> (n, phi)
 
-    def add(self, actor: str, group: tuple[str, ...], count: int) -> None:
+    def add_peers(self, actor: str, groups: tuple[tuple[str, ...], ...], count: int) -> None:
+        mine = self.recent.get(actor)
+        if mine is None:
+            mine = self.recent[actor] = Tally()
+        mine.add(count)
+        for g in groups:
+            peers = self.groups.get(g)
+            if peers is None:
+                peers = self.groups[g] = Tally()
+                self.members[g] = set()
+            peers.add(count)
+            self.members[g].add(actor)
+
+    def add_own(self, actor: str, count: int) -> None:
         own = self.actors.get(actor)
         if own is None:
             own = self.actors[actor] = Tally()
         own.add(count)
-        peers = self.groups.get(group)
-        if peers is None:
-            peers = self.groups[group] = Tally()
-        peers.add(count)
 
-    def ready(self, group: tuple[str, ...]) -> bool:
-        peers = self.groups.get(group)
-        return peers is not None and peers.n >= MIN_PEER_SAMPLES
+    def _peers(self, actor: str, group: tuple[str, ...]) -> Tally:
+        """The group without the actor's own samples: one is not one's own peer."""
+        t = self.groups.get(group)
+        if t is None:
+            return Tally()
+        mine = self.recent.get(actor)
+        if mine is None or actor not in self.members[group]:
+            return t
+        return Tally(t.n - mine.n, t.total - mine.total, t.squares - mine.squares)
 
-    def expected(self, actor: str, group: tuple[str, ...]) -> tuple[float, float]:
-        """(expected count, dispersion) for the actor's next window."""
-        peers = self.groups.get(group) or Tally()
+    def spread(self, group: tuple[str, ...]) -> float:
+        """The group's over-dispersion: the median of its members' own (each actor's
+        variance over mean across windows). A median, so that the few actors whose counts
+        jump because they are the incident do not make every count look ordinary. A group
+        of fewer than three such members (two vendors) takes everyone's median instead."""
+        t = self.groups.get(group)
+        n = t.n if t is not None else 0
+        cached = self._spread.get(group)
+        if cached is not None and n < cached[0] * 1.1 + 10:
+            return cached[1]
+        members = self.members.get(group, set())
+        each = self._dispersions(members)
+        if len(each) < 3:
+            each = self._dispersions(self.recent.keys())
+        phi = each[len(each) // 2] if each else 1.0
+        self._spread[group] = (n, phi)
+        return phi
+
+    def _dispersions(self, actors: Iterable[str]) -> list[float]:
+        return sorted(
+            m.dispersion for a in actors if (m := self.recent.get(a)) is not None and m.n >= 5
+        )
+
+    def expected(
+        self, actor: str, groups: tuple[tuple[str, ...], ...]
+    ) -> tuple[float, float, int]:
+        """(expected count, dispersion, samples behind it) for the actor's next window.
+
+        The mean is shrunk level by level: the role's mean, the finer peer group's toward
+        it, the actor's own toward that, each by `PRIOR` windows' worth; peers never include
+        the actor. The dispersion is the role's (`spread`), widened while samples are few
+        (the predictive spread of a rate estimated from few windows)."""
         own = self.actors.get(actor) or Tally()
-        mean = (own.total + PRIOR * peers.mean) / (own.n + PRIOR)
-        return mean, peers.dispersion
+        levels = [self._peers(actor, g) for g in groups]
+        mean = levels[-1].mean if levels else 0.0
+        for t in reversed(levels[:-1]):
+            mean = (t.total + PRIOR * mean) / (t.n + PRIOR)
+        mean = (own.total + PRIOR * mean) / (own.n + PRIOR)
+        samples = max([t.n for t in levels] + [own.n])
+        phi = self.spread(groups[-1]) * (1.0 + PRIOR / max(samples, 1))
+        return mean, phi, samples
 
     def judge(
         self, actor: str, groups: tuple[tuple[str, ...], ...], count: int, windows: float = 1.0
     ) -> Judgement | None:
         """A Judgement when `count` (over `windows` windows' worth of time) is unusual for the
-        actor, against the first of `groups` (finest first) that has enough samples."""
-        group = next((g for g in groups if self.ready(g)), None)
-        if group is None:
+        actor, or None; None too while neither the peers nor the actor have
+        `MIN_PEER_SAMPLES` samples (a cold start judges nothing)."""
+        mean, phi, samples = self.expected(actor, groups)
+        if samples < MIN_PEER_SAMPLES:
             return None
-        mean, phi = self.expected(actor, group)
         mean *= windows
         # A cheap bound first: most counts are nowhere near the tail.
         if count <= mean + 3.0 * (phi * max(mean, 0.1)) ** 0.5:
             return None
-        # P(X >= count) for X ~ Poisson(mean / phi) on the scaled count.
-        scaled = count / phi
-        p = float(pdtrc(scaled - 1.0, max(mean, 0.01) / phi))
-        if p >= ALPHA:
+        # P(X >= count) for X ~ Poisson(mean / phi) on the scaled count: pdtrc(k, m) is
+        # P(X > k), taken at the largest whole k below the scaled count.
+        k = math.ceil(count / phi) - 1
+        p = float(pdtrc(k, max(mean, 0.01) / phi)) if k >= 0 else 1.0
+        if not p < ALPHA:
             return None
         own = self.actors.get(actor) or Tally()
-        peers = self.groups[group]
+        quoted = next(
+            (g for g in groups if (self.groups.get(g) or Tally()).n >= MIN_PEER_SAMPLES),
+            groups[-1],
+        )
+        peers = self._peers(actor, quoted)
+        whole, mine = self.groups.get(quoted), self.recent.get(actor)
+        if whole is not None:
+            peers.hist = whole.hist - mine.hist if mine is not None else whole.hist
         return Judgement(
-            count, mean, p, own.quantile(0.5), own.n, peers.quantile(0.99), peers.n, group
+            count, mean, p, own.quantile(0.5), own.n, peers.quantile(0.99), peers.n, quoted
         )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from strongroom.detect.detectors.export import ExportDetector
 from strongroom.detect.detectors.interface import Detector
 from strongroom.detect.detectors.presence import OffShiftDetector, TwoPlacesDetector
 from strongroom.detect.detectors.signin import PasswordGuessDetector
@@ -12,6 +13,7 @@ from strongroom.detect.detectors.volume import VolumeDetector
 def detectors() -> list[Detector]:
     return [
         VolumeDetector(),
+        ExportDetector(),
         OffShiftDetector(),
         TwoPlacesDetector(),
         PasswordGuessDetector(),

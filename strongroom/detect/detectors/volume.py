@@ -1,6 +1,6 @@
 """The learned detectors: counts of data use per window, judged against a baseline.
 
-Four features, each counted in a sliding window and sampled per fixed window of the actor's
+Three features, each counted in a sliding window and sampled per fixed window of the actor's
 activity into a `Baseline` (per actor and per peer group: role, tenant, site; or the role
 alone while the finer group has too few samples):
 
@@ -8,8 +8,7 @@ alone while the finer group has too few samples):
   of a customer the actor had a ticket for in the last 14 days), per hour: `bulk_lookup`, or
   `vendor_sweep` for a vendor;
 - the same over seven days, per day: `slow_drip`;
-- card-number reveals per eight hours: `card_harvest`;
-- records exported per eight hours: `pre_departure_export`.
+- card-number reveals per eight hours: `card_harvest`.
 
 A window that raised an alert is emptied and is not learned from, so an attack neither
 repeats its alert nor teaches the baseline that it is normal.
@@ -44,6 +43,8 @@ class _Track:
     bucket_total: int = 0
     buckets: deque[int] = field(default_factory=deque)  # active buckets inside the window
     learn: bool = True
+    # Closed buckets not learned yet: (bucket, count), learned once out of the window.
+    held: deque[tuple[int, int]] = field(default_factory=deque)
 
 
 class Feature:
@@ -60,8 +61,11 @@ class Feature:
     def _value(self, t: _Track) -> int:
         return len(t.keys) if self.distinct else t.total
 
-    def touch(self, actor: str, group: tuple[str, ...], ts: float) -> _Track:
-        """Roll the actor's bucket to `ts` (learning the closed one) and age the window."""
+    def touch(self, actor: str, groups: tuple[tuple[str, ...], ...], ts: float) -> _Track:
+        """Roll the actor's bucket to `ts` and age the window. A closed bucket is learned
+        into the actor's own baseline only once it has left the window: what is being judged
+        never shapes its own baseline (a slow drip would otherwise teach it that it is
+        normal). Peers learn it at once: one actor is a small part of a group."""
         t = self.tracks.get(actor)
         if t is None:
             t = self.tracks[actor] = _Track()
@@ -69,13 +73,15 @@ class Feature:
         if b != t.bucket:
             if t.bucket >= 0 and t.learn:
                 closed = len(t.bucket_keys) if self.distinct else t.bucket_total
-                self.baseline.add(actor, group, closed)
-                if group[1:]:
-                    self.baseline.add(actor, group[:1], closed)
+                t.held.append((t.bucket, closed))
+                self.baseline.add_peers(actor, groups, closed)
             t.bucket, t.learn = b, True
             t.bucket_keys.clear()
             t.bucket_total = 0
             t.buckets.append(b)
+        gone = (ts - self.span) // self.bucket  # buckets ending before the window
+        while t.held and t.held[0][0] < gone:
+            self.baseline.add_own(actor, t.held.popleft()[1])
         horizon = ts - self.span
         w = t.window
         while w and w[0][0] <= horizon:
@@ -109,38 +115,36 @@ class Feature:
         t.keys.clear()
         t.total = 0
         t.learn = False
+        t.held.clear()
         return start, refs
 
 
-def _groups(e: Event, ctx: Context) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]:
-    """The actor's peer group (for learning) and the groups to judge against, finest first."""
+def _groups(e: Event, ctx: Context) -> tuple[str, tuple[tuple[str, ...], ...]]:
+    """The actor's role and peer groups, finest first: (role, tenant, site), then the role."""
     a = ctx.assignment(e.actor)
     role = a.role if a is not None else e.role
     tenant = a.tenant if a is not None else e.tenant
     site = a.site if a is not None else e.site
-    fine = (role, tenant, site)
-    return fine, (fine, (role,))
+    return role, ((role, tenant, site), (role,))
 
 
 class VolumeDetector:
-    """The four learned features above."""
+    """The three learned features above."""
 
     def __init__(self) -> None:
         self.lookups = Feature(HOUR, HOUR, distinct=True)
         self.drip = Feature(7 * DAY, DAY, distinct=True)
         self.cards = Feature(8 * HOUR, 8 * HOUR, distinct=True)
-        self.exports = Feature(8 * HOUR, 8 * HOUR, distinct=False)
         # actor -> subject -> last time the actor worked that subject under a ticket
         self.contacts: dict[str, dict[str, float]] = {}
         self._pruned: dict[str, float] = {}
 
     def observe(self, e: Event, ctx: Context) -> list[Alert]:
-        group, groups = _groups(e, ctx)
+        role, groups = _groups(e, ctx)
         actor = e.actor
-        lt = self.lookups.touch(actor, group, e.ts)
-        dt = self.drip.touch(actor, group, e.ts)
-        ct = self.cards.touch(actor, group, e.ts)
-        xt = self.exports.touch(actor, group, e.ts)
+        lt = self.lookups.touch(actor, groups, e.ts)
+        dt = self.drip.touch(actor, groups, e.ts)
+        ct = self.cards.touch(actor, groups, e.ts)
         if e.action not in DATA_ACTIONS:
             return []
         out: list[Alert] = []
@@ -156,7 +160,7 @@ class VolumeDetector:
                 key = e.subject if e.subject is not None else e.ref
                 j = self.lookups.add(lt, actor, groups, e, key, 1)
                 if j is not None:
-                    scenario = "vendor_sweep" if group[0] == "vendor" else "bulk_lookup"
+                    scenario = "vendor_sweep" if role == "vendor" else "bulk_lookup"
                     out.append(
                         self._alert(
                             self.lookups,
@@ -202,29 +206,24 @@ class VolumeDetector:
                         (f"{j.count} card numbers revealed within 8 hours"),
                     )
                 )
-        if e.action == "record.export" and e.outcome == "allowed":
-            j = self.exports.add(xt, actor, groups, e, e.ref, max(e.count, 1))
-            if j is not None:
-                out.append(
-                    self._alert(
-                        self.exports,
-                        xt,
-                        e,
-                        "pre_departure_export",
-                        j,
-                        "per 8 h",
-                        (f"{j.count} records exported within 8 hours"),
-                    )
-                )
         return out
 
     def finish(self, ctx: Context) -> list[Alert]:
         return []
 
+    def _quarantine(self, actor: str) -> None:
+        """An actor under alert teaches no baseline this bucket, in any feature: a bulk
+        look-up's day must not become the peers' idea of a normal day."""
+        for f in (self.lookups, self.drip, self.cards):
+            t = f.tracks.get(actor)
+            if t is not None:
+                t.learn = False
+
     def _alert(
         self, f: Feature, t: _Track, e: Event, scenario: str, j: Judgement, unit: str, what: str
     ) -> Alert:
         start, refs = f.reset(t)
+        self._quarantine(e.actor)
         text = (
             f"{what} ({iso(start)} to {iso(e.ts)}); {j.compared(unit)}; "
             f"chance under the baseline {j.p:.1e}"

@@ -149,13 +149,21 @@ def test_card_reveals_far_above_peers_are_card_harvest() -> None:
     assert "card numbers revealed within 8 hours" in alerts[0].explanation
 
 
-def test_an_agent_export_is_flagged_and_explained() -> None:
-    ctx = world()
-    events = list(honest(5, random.Random(5)))
-    events.append(ev(T0 + 5 * DAY + 12 * HOUR, "emp-020", "record.export", count=800))
+def test_an_export_by_a_role_that_never_exports_is_flagged_and_explained() -> None:
+    ctx = world(days=9)
+    events = list(honest(8, random.Random(5)))
+    events.append(ev(T0 + 8 * DAY + 12 * HOUR, "emp-020", "record.export", count=800))
     alerts = run(sorted(events, key=lambda e: e.ts), ctx)
     assert [a.scenario for a in alerts] == ["pre_departure_export"]
     assert "800 records exported" in alerts[0].explanation
+    assert "no other agent has exported in 3" in alerts[0].explanation
+
+
+def test_an_export_before_the_role_is_known_raises_nothing() -> None:
+    ctx = world()
+    events = list(honest(2, random.Random(6)))
+    events.append(ev(T0 + 2 * DAY + 12 * HOUR, "emp-020", "record.export", count=30))
+    assert run(sorted(events, key=lambda e: e.ts), ctx) == []
 
 
 def test_data_used_at_night_from_home_is_off_hours() -> None:
