@@ -47,6 +47,7 @@ def _register() -> None:
     from strongroom.cli import (
         audit,
         context,
+        detect,
         grant,
         instance,
         keys,
@@ -54,6 +55,7 @@ def _register() -> None:
         principal,
         record,
         serve,
+        sim,
         tenant,
         token,
     )
@@ -61,6 +63,7 @@ def _register() -> None:
     app.command("init")(instance.init)
     app.command("demo")(instance.demo)
     app.command("serve")(serve.serve)
+    app.command("sim")(sim.sim)
     app.add_typer(tenant.app, name="tenant")
     app.add_typer(record.app, name="record")
     app.add_typer(token.app, name="token")
@@ -73,6 +76,7 @@ def _register() -> None:
     app.add_typer(context.shift_app, name="shift")
     app.add_typer(context.badge_app, name="badge")
     app.add_typer(context.training_app, name="training")
+    app.add_typer(detect.app, name="detect")
 
 
 def main(argv: list[str] | None = None) -> Any:
