@@ -1,7 +1,9 @@
 """The application: `create_app` builds it, `server_config` says how uvicorn serves it.
 
-The app opens its instance once at startup and closes it at shutdown; route functions are
-plain `def`s (the services are synchronous) that FastAPI runs in its thread pool.
+The app opens its instance once at startup and closes it at shutdown, and runs the live
+auditor over its ledger in between (`api/live.py`). The services are synchronous: routes that
+read customer data hand them to `work.run` (on the loop for an instance of local files, else
+on a worker thread); the other routes are plain `def`s that FastAPI runs in its thread pool.
 
 Every request passes `_Edge` first. It gives the request an id (the caller's `X-Request-Id`
 when it is 1-64 of `A-Z a-z 0-9 - _ .`, else a new one) and echoes it, caps the body size,
@@ -24,6 +26,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import anyio
 import anyio.to_thread
 import uvicorn
 from fastapi import Depends, FastAPI, Request
@@ -33,9 +36,9 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from strongroom.api import problems
+from strongroom.api import live, problems
 from strongroom.api.limits import Limits, RateSettings, worker_threads
-from strongroom.api.routes import audit, context, grants, records, sessions, tokens
+from strongroom.api.routes import alerts, audit, context, grants, records, sessions, tokens
 from strongroom.errors import BadInput
 from strongroom.instance import open_instance
 
@@ -221,6 +224,7 @@ def create_app(
 
     limits = Limits.from_settings(rates or RateSettings.from_env())
     threads = worker_threads()
+    watch_every = live.detect_interval()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -234,7 +238,15 @@ def create_app(
         gc.collect()
         gc.freeze()
         try:
-            yield
+            # The live auditor judges the ledger in the background; cancelled at shutdown
+            # after the round under way, before the instance closes.
+            async with anyio.create_task_group() as tasks:
+                if watch_every > 0:
+                    tasks.start_soon(live.keep_watching, inst, watch_every)
+                try:
+                    yield
+                finally:
+                    tasks.cancel_scope.cancel()
         finally:
             inst.close()
 
@@ -250,7 +262,7 @@ def create_app(
     )
     app.state.limits = limits
     problems.install(app)
-    for module in (sessions, records, tokens, context, grants, audit):
+    for module in (sessions, records, tokens, context, grants, audit, alerts):
         app.include_router(module.router)
 
     @app.get("/v1/health", tags=["health"], responses=problems.PUBLIC)

@@ -19,6 +19,7 @@ from typing import Annotated
 
 import typer
 
+from strongroom.cli.alert import watch_command
 from strongroom.cli.main import run
 from strongroom.cli.options import Json
 from strongroom.detect.alert import Alert
@@ -177,5 +178,5 @@ def eval_(
     run(as_json, action, render)
 
 
-# `detect watch` (the same detectors over the instance's own ledger, live) joins this group
-# here, sharing ContextDir, Strict, _AlertTable, _emit_json and _summarise.
+# `detect watch`: the same detectors over the instance's own ledger, live (cli/alert.py).
+app.command("watch")(watch_command)

@@ -45,6 +45,7 @@ def run(as_json: bool, action: Callable[[], T], render: Callable[[T], None]) -> 
 
 def _register() -> None:
     from strongroom.cli import (
+        alert,
         audit,
         context,
         detect,
@@ -71,6 +72,7 @@ def _register() -> None:
     app.add_typer(audit.app, name="audit")
     app.add_typer(principal.app, name="principal")
     app.add_typer(grant.app, name="grant")
+    app.add_typer(alert.app, name="alert")
     app.add_typer(policy.app, name="policy")
     app.add_typer(context.ticket_app, name="ticket")
     app.add_typer(context.shift_app, name="shift")

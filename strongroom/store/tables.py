@@ -13,6 +13,7 @@ from __future__ import annotations
 from sqlalchemy import (
     BigInteger,
     Column,
+    Float,
     Index,
     Integer,
     LargeBinary,
@@ -258,4 +259,47 @@ grants = Table(
     Column("ends_at", String(32), nullable=False),
     Column("revoked_at", String(32), nullable=True),
     Column("created_at", String(32), nullable=False),
+)
+
+# --- The live auditor (detect/live.py): its alerts, and how far into the ledger it has read. ---
+
+alerts = Table(
+    "alerts",
+    data,
+    # One alert per row, raised by the live auditor and written with its own ledger entry
+    # (`ledger_index`), which also orders them. It names the actor, the tenant, the scenario and
+    # the ledger entries that are its evidence; never a customer's value. Only the
+    # acknowledgement changes afterwards. Not behind the tenant wall: like the ledger it is the
+    # BPO's record about its own staff, read across tenants by security officers, and many
+    # alerts (sign-ins, shared credentials) belong to no tenant.
+    Column("id", String(32), primary_key=True),
+    Column("ledger_index", BigInteger, nullable=False),
+    Column("actor", String(128), nullable=False),
+    Column("tenant_id", String(64), nullable=True),
+    Column("scenario", String(32), nullable=False),
+    Column("score", Float, nullable=False),
+    Column("severity", String(16), nullable=False),
+    Column("start_at", String(32), nullable=False),
+    Column("end_at", String(32), nullable=False),
+    Column("explanation", Text, nullable=False),
+    Column("evidence", Text, nullable=False),  # JSON list of event refs, e.g. "ledger:88"
+    Column("raised_at", String(32), nullable=False),
+    Column("status", String(16), nullable=False),  # open | acknowledged
+    Column("acked_by", String(128), nullable=True),
+    Column("acked_at", String(32), nullable=True),
+    Column("ack_note", Text, nullable=True),
+    Index("ix_alerts_ledger_index", "ledger_index", unique=True),
+    Index("ix_alerts_status", "status", "ledger_index"),
+    Index("ix_alerts_actor", "actor", "ledger_index"),
+    Index("ix_alerts_tenant", "tenant_id", "ledger_index"),
+)
+
+detect_cursor = Table(
+    "detect_cursor",
+    data,
+    # The index of the next ledger entry the live auditor will read (one row, `ledger`, made
+    # by the migration), advanced in the transaction that stores the alerts of what it read.
+    Column("name", String(32), primary_key=True),
+    Column("next_index", BigInteger, nullable=False),
+    Column("updated_at", String(32), nullable=False),
 )

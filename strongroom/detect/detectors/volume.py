@@ -27,7 +27,8 @@ from strongroom.detect.events import DATA_ACTIONS, Event, iso
 HOUR = 3600.0
 DAY = 86_400.0
 CALLBACK_S = 14 * DAY
-CARD_FIELDS = frozenset({"card_number", "pan", "card"})
+# Field names of card numbers, and the class a detokenize names (the ledger says CREDIT_CARD).
+CARD_FIELDS = frozenset({"card_number", "pan", "card", "CREDIT_CARD"})
 EVIDENCE = 12
 
 
