@@ -88,7 +88,7 @@ class Judgement:
         peers = "/".join(self.group)
         return (
             f"{own}; peers' ({peers}) 99th percentile {self.peer_p99} {unit} "
-            f"over {self.peer_samples} samples; expected {self.expected:.1f}"
+            f"over {self.peer_samples} samples; expected {self.expected:.2g}"
         )
 
 
