@@ -25,6 +25,11 @@ app = typer.Typer(
     add_completion=False,
 )
 
+@app.callback()
+def _root() -> None:
+    """Keeps the app a group of commands even when only one command is registered."""
+
+
 EXIT_FAILURE = 1
 EXIT_BAD_INPUT = 2
 
@@ -43,46 +48,50 @@ def run(as_json: bool, action: Callable[[], T], render: Callable[[T], None]) -> 
     render(result)
 
 
-def _register() -> None:
-    from strongroom.cli import (
-        alert,
-        audit,
-        context,
-        detect,
-        grant,
-        instance,
-        keys,
-        policy,
-        principal,
-        record,
-        serve,
-        sim,
-        tenant,
-        token,
-    )
+# Each command's module, and how it joins the app: ("command", attribute) or ("group", attribute).
+_COMMANDS: dict[str, tuple[str, str, str]] = {
+    "init": ("instance", "command", "init"),
+    "demo": ("instance", "command", "demo"),
+    "serve": ("serve", "command", "serve"),
+    "sim": ("sim", "command", "sim"),
+    "tenant": ("tenant", "group", "app"),
+    "record": ("record", "group", "app"),
+    "token": ("token", "group", "app"),
+    "keys": ("keys", "group", "app"),
+    "audit": ("audit", "group", "app"),
+    "principal": ("principal", "group", "app"),
+    "grant": ("grant", "group", "app"),
+    "alert": ("alert", "group", "app"),
+    "policy": ("policy", "group", "app"),
+    "ticket": ("context", "group", "ticket_app"),
+    "shift": ("context", "group", "shift_app"),
+    "badge": ("context", "group", "badge_app"),
+    "training": ("context", "group", "training_app"),
+    "detect": ("detect", "group", "app"),
+    "dlp": ("dlp", "group", "app"),
+}
 
-    app.command("init")(instance.init)
-    app.command("demo")(instance.demo)
-    app.command("serve")(serve.serve)
-    app.command("sim")(sim.sim)
-    app.add_typer(tenant.app, name="tenant")
-    app.add_typer(record.app, name="record")
-    app.add_typer(token.app, name="token")
-    app.add_typer(keys.app, name="keys")
-    app.add_typer(audit.app, name="audit")
-    app.add_typer(principal.app, name="principal")
-    app.add_typer(grant.app, name="grant")
-    app.add_typer(alert.app, name="alert")
-    app.add_typer(policy.app, name="policy")
-    app.add_typer(context.ticket_app, name="ticket")
-    app.add_typer(context.shift_app, name="shift")
-    app.add_typer(context.badge_app, name="badge")
-    app.add_typer(context.training_app, name="training")
-    app.add_typer(detect.app, name="detect")
+
+def _register(only: str | None = None) -> None:
+    """Join the commands to the app: all of them, or only `only` when it names one. A command
+    that is run imports only its own module, so `strongroom dlp scan` starts without the
+    vault's and the store's imports (inline scanning wants a short start-up); `--help` and
+    an unknown name still see every command."""
+    import importlib
+
+    names = [only] if only in _COMMANDS else list(_COMMANDS)
+    for name in names:
+        module, kind, attr = _COMMANDS[name]
+        target = getattr(importlib.import_module(f"strongroom.cli.{module}"), attr)
+        if kind == "command":
+            app.command(name)(target)
+        else:
+            app.add_typer(target, name=name)
 
 
 def main(argv: list[str] | None = None) -> Any:
-    _register()
+    args = sys.argv[1:] if argv is None else argv
+    _register(args[0] if args else None)
     try:
         return app(args=argv, standalone_mode=True)
     except SystemExit as exc:
