@@ -38,7 +38,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from strongroom.api import live, problems
 from strongroom.api.limits import Limits, RateSettings, worker_threads
-from strongroom.api.routes import alerts, audit, context, grants, records, sessions, tokens
+from strongroom.api.routes import alerts, audit, context, dlp, grants, records, sessions, tokens
 from strongroom.errors import BadInput
 from strongroom.instance import open_instance
 
@@ -262,7 +262,7 @@ def create_app(
     )
     app.state.limits = limits
     problems.install(app)
-    for module in (sessions, records, tokens, context, grants, audit, alerts):
+    for module in (sessions, records, tokens, context, grants, audit, alerts, dlp):
         app.include_router(module.router)
 
     @app.get("/v1/health", tags=["health"], responses=problems.PUBLIC)

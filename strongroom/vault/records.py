@@ -22,7 +22,7 @@ from strongroom.crypto import INDEX, Binding, DataKey, Keyset
 from strongroom.errors import BadInput, Erased, NotFound
 from strongroom.instance import Instance
 from strongroom.store.engine import Tx, marks, now, transaction
-from strongroom.vault import keyring, tokens
+from strongroom.vault import free_text, keyring, tokens
 from strongroom.vault.classes import canonical, index_form
 from strongroom.vault.door import door
 from strongroom.vault.intake import RawRecord
@@ -122,15 +122,18 @@ def put(
 ) -> PutResult:
     """Store a batch atomically: all records or none. A record whose id exists replaces it.
 
-    One operation, one ledger entry naming every subject and field of the batch. Raises
-    BadInput naming the line and field of the first bad record, NotFound for an unknown tenant.
+    One operation, one ledger entry naming every subject and field of the batch. FREE_TEXT
+    values are stored neutralised, cards in them tokenized (`vault/free_text.py`); the entry
+    counts what was found per field. Raises BadInput naming the line and field of the first
+    bad record, NotFound for an unknown tenant.
     """
     if not batch:
         raise BadInput("no records to put", file=file)
     subjects = [rec.subject for rec in batch]
     fields = tuple(sorted({name for rec in batch for name in rec.values}))
     resource = Resource(tenant, tuple(subjects), fields)
-    with door(inst, principal, "record.put", resource, context=context) as p:
+    notes = free_text.screen(inst, tenant, batch)
+    with door(inst, principal, "record.put", resource, context=context, details=notes.details) as p:
         tx = p.tx
         spec = require_tenant(inst, tx, tenant)
         clean = [(rec, _validate(spec, rec, file)) for rec in batch]
@@ -164,13 +167,17 @@ def put(
                 keyring.add_data_keys(inst, ktx, tenant, [s for s in subjects if s not in existing])
             )
             cards = {values[f] for _, values in clean for f in token_fields if f in values}
+            cards |= notes.cards()
             token_of = tokens.issue_tokens(inst, ktx, tenant, cards) if cards else {}
             held = {
                 rec.subject: {f: token_of[values[f]] for f in token_fields if f in values}
                 for rec, values in clean
             }
+            in_notes = notes.neutralise(spec, clean, token_of)
             tokens.reference(
-                ktx, tenant, [(t, s) for s, toks in held.items() for t in toks.values()]
+                ktx,
+                tenant,
+                [(t, s) for s, toks in held.items() for t in toks.values()] + in_notes,
             )
             index_keys = keyring.keyset(inst, ktx, tenant, INDEX)
         stamp = now()

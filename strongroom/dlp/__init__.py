@@ -1,0 +1,2 @@
+"""Sensitive data in free text: find it (`scanner`, `recognizers/`), then neutralise it
+(`operators`) before it is stored or shown."""
