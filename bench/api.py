@@ -604,6 +604,9 @@ def server_env(home: Path) -> dict[str, str]:
     env["STRONGROOM_HOME"] = str(home)
     env["STRONGROOM_RATE_PER_S"] = RATE
     env["STRONGROOM_RATE_BURST"] = RATE
+    # The request path alone: the live auditor, which serve runs every 5 s by default, is off
+    # here (`--with-watcher` keeps it on); it is measured by bench/detect.py.
+    env.setdefault("STRONGROOM_DETECT_INTERVAL", "0")
     return env
 
 
@@ -616,6 +619,11 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=10.0, help="per cell (default 10)")
     ap.add_argument("--records", type=int, default=1000, help="subjects, one ticket each")
     ap.add_argument("--calls", type=int, default=1000, help="calls per timing round in-process")
+    ap.add_argument(
+        "--with-watcher",
+        action="store_true",
+        help="keep serve's live auditor on (every 5 s), as serve runs by default",
+    )
     ap.add_argument("--bare-server", type=int, metavar="PORT", help=argparse.SUPPRESS)
     ap.add_argument("--cert", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--key", type=Path, help=argparse.SUPPRESS)
@@ -636,6 +644,8 @@ def main() -> None:
     os.environ["STRONGROOM_HOME"] = str(home)
     os.environ.pop("STRONGROOM_DATABASE_URL", None)
     os.environ.pop("STRONGROOM_KEYSTORE_URL", None)
+    if args.with_watcher:
+        os.environ["STRONGROOM_DETECT_INTERVAL"] = "5"
     env = server_env(home)
     servers: list[Server] = []
     results: dict[tuple[str, int, str], Cell] = {}
@@ -687,7 +697,8 @@ def report(
     label = {"get": "masked get", "reveal": "reveal"}
     print(
         f"strongroom serve (SQLite, TLS, uvicorn {loop}+{http}, "
-        f"{os.environ.get('STRONGROOM_API_THREADS', '6 (default)')} API threads) "
+        f"{os.environ.get('STRONGROOM_API_THREADS', '6 (default)')} API threads, live auditor "
+        f"{'on, every 5 s' if args.with_watcher else 'off'}) "
         f"pinned to cpu {SERVER_CPU}; wrk (1 thread) pinned to cpu {CLIENT_CPU}; "
         f"{args.seconds:g} s per cell; {len(s.ids)} subjects, one agent"
     )
@@ -708,6 +719,7 @@ def report(
         "records": len(s.ids),
         "rate_limit_per_s": float(RATE),
         "server": f"{loop}+{http}",
+        "watcher": bool(args.with_watcher),
         "bytes": {"get": len(s.get_body), "reveal": len(s.reveal_body)},
     }
     for m in ENDPOINTS:
