@@ -4,6 +4,10 @@ Each proposes with a pattern and confirms with a validator before it yields a fi
 (Luhn for cards typed or spoken, mod 97 for IBANs, the SSA's and HMRC's allocation rules,
 libphonenumber's metadata, the `ipaddress` parser, name lists for PERSON). `scanner.py`
 runs them together and resolves their overlaps; use it rather than a recogniser alone.
+
+Beside the recognisers: `context.py` (the words before a number: "order", "account"),
+`alternation.py` (word lists as fast patterns), `names.py` (the name lists and their cache)
+and `person_cues.py` (the words that are evidence for or against a name).
 """
 
 from __future__ import annotations

@@ -25,7 +25,16 @@ REFERENCE_WORDS: frozenset[str] = frozenset(
         "policy", "claim", "membership", "loyalty", "voucher", "coupon", "batch", "lot",
         "model", "part", "item", "product", "article", "waybill", "pedido", "factura",
         "zamówienie", "zamowienie", "faktura", "version", "ver", "build", "release",
-        "firmware",
+        "firmware", "sr", "inc", "incident", "req", "request", "app", "tkt", "cs", "rma",
+    }
+)  # fmt: skip
+
+#: Words in front of a number that say it is a bank account, not a phone or an ID (a card
+#: number after "account" is still read as a card: Luhn and the issuer vouch for it).
+ACCOUNT_WORDS: frozenset[str] = frozenset(
+    {
+        "account", "acct", "acc", "a", "c", "routing", "aba", "sort", "iban", "swift", "bic",
+        "ifsc", "konto", "rachunek", "rachunku", "cuenta", "clabe", "nrb",
     }
 )  # fmt: skip
 
@@ -44,6 +53,16 @@ def words_before(text: str, start: int, count: int = 3) -> list[str]:
     window = text[max(0, start - WINDOW) : start]
     window = window[window.rfind("\n") + 1 :]
     return [w.lower() for w in _WORD.findall(window)[-count:]]
+
+
+def is_account(text: str, start: int) -> bool:
+    """True when the nearest word before `start` that is not filler names a bank account
+    ("account no. 8221-334523", "routing 026009593", "A/c 0356…") or a reference."""
+    for word in reversed(words_before(text, start, 4)):
+        if word in _FILLER:
+            continue
+        return word in ACCOUNT_WORDS or word in REFERENCE_WORDS
+    return False
 
 
 def is_reference(text: str, start: int) -> bool:

@@ -14,10 +14,14 @@ from collections.abc import Iterator
 
 from strongroom.dlp.finding import Finding
 
-_CANDIDATE = re.compile(
-    r"(?<![\w%+\-])(?P<local>[\w%+\-](?:[\w.%+\-]{0,62}[\w%+\-])?)"
-    r"@(?P<domain>(?:[^\W_](?:[\w\-]{0,61}[^\W_])?\.)+(?P<tld>[^\W\d_]{2,24}))(?![\w\-]|\.[^\W_])"
+# Anchored on each "@": the domain is matched forwards from it, the local part backwards
+# (on the reversed text before it), so no position of the text is tried twice.
+_DOMAIN = re.compile(
+    r"(?P<domain>(?:[^\W_](?:[\w\-]{0,61}[^\W_])?\.)+(?P<tld>[^\W\d_]{2,24}))"
+    r"(?![\w\-]|\.[^\W_])"
 )
+_LOCAL_REVERSED = re.compile(r"[\w%+\-](?:[\w.%+\-]{0,62}[\w%+\-])?(?![\w%+\-])")
+MAX_LOCAL = 64
 
 SCORE = 0.95
 
@@ -34,8 +38,12 @@ class EmailRecognizer:
     entity = "EMAIL_ADDRESS"
 
     def find(self, text: str) -> Iterator[Finding]:
-        if "@" not in text:
-            return
-        for m in _CANDIDATE.finditer(text):
-            if is_email(m["local"], m["domain"]):
-                yield Finding(self.entity, m.start(), m.end(), SCORE, f"{self.name}/syntax")
+        at = text.find("@")
+        while at >= 0:
+            domain = _DOMAIN.match(text, at + 1)
+            local = _LOCAL_REVERSED.match(text[max(0, at - MAX_LOCAL - 1) : at][::-1])
+            if domain is not None and local is not None:
+                start = at - local.end()
+                if is_email(text[start:at], domain["domain"]):
+                    yield Finding(self.entity, start, domain.end(), SCORE, f"{self.name}/syntax")
+            at = text.find("@", at + 1)

@@ -21,6 +21,9 @@ _V6 = re.compile(
     r"(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:(?:\d{1,3}\.){3}\d{1,3}|[0-9A-Fa-f]{1,4})?(?![\w:]|\.\d)"
 )
 
+_V6_HINT = re.compile(r":[0-9A-Fa-f]{0,4}:")
+_V6_REACH = 46  # longer than any IPv6 address, "::ffff:255.255.255.255" included
+
 SCORE = 0.95
 
 
@@ -35,10 +38,21 @@ class IpAddressRecognizer:
             for m in _V4.finditer(text):
                 if _parses(m.group(), ipaddress.IPv4Address) and not is_reference(text, m.start()):
                     yield Finding(self.entity, m.start(), m.end(), SCORE, f"{self.name}/ipaddress")
-        if "::" in text or text.count(":") >= 3:
-            for m in _V6.finditer(text):
-                if _parses(m.group(), ipaddress.IPv6Address):
-                    yield Finding(self.entity, m.start(), m.end(), SCORE, f"{self.name}/ipaddress")
+        # IPv6 is looked for only around two colons close together ("::", "db8:85a3:"), which
+        # `re` finds by skipping to colons; most text has none, transcripts' times a few.
+        end = 0
+        for hint in _V6_HINT.finditer(text):
+            if hint.start() < end:
+                continue  # inside the candidate already read
+            window = (max(end, hint.start() - _V6_REACH), min(len(text), hint.end() + _V6_REACH))
+            for m in _V6.finditer(text, *window):
+                if m.start() <= hint.start() < m.end():  # the candidate this hint is part of
+                    end = m.end()
+                    if _parses(m.group(), ipaddress.IPv6Address):
+                        yield Finding(
+                            self.entity, m.start(), m.end(), SCORE, f"{self.name}/ipaddress"
+                        )
+                    break
 
 
 def _parses(value: str, kind: type[ipaddress.IPv4Address] | type[ipaddress.IPv6Address]) -> bool:

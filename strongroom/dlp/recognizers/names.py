@@ -22,8 +22,6 @@ import functools
 import importlib
 import importlib.util
 import os
-import pkgutil
-import tempfile
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -114,6 +112,8 @@ def build_from_faker() -> NameLists:
 
 
 def _providers(package: str) -> Iterable[type]:
+    import pkgutil
+
     base = importlib.import_module(package)
     for info in pkgutil.iter_modules(base.__path__):
         module = importlib.import_module(f"{package}.{info.name}")
@@ -155,9 +155,12 @@ def _cache_key(root: Path) -> str:
 
 
 def _cache_path() -> Path | None:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    # The XDG spec: a relative XDG_CACHE_HOME is invalid and ignored.
+    base = os.environ.get("XDG_CACHE_HOME", "")
     if not os.path.isabs(base):
-        return None
+        base = os.path.join(os.path.expanduser("~"), ".cache")
+    if not os.path.isabs(base):
+        return None  # no home directory either: build in memory every time
     return Path(base) / "strongroom" / "names.tsv"
 
 
@@ -173,6 +176,8 @@ def _read(path: Path, key: str) -> NameLists | None:
 
 
 def _write(path: Path, key: str, lists: NameLists) -> None:
+    import tempfile
+
     body = "\n".join(
         [key]
         + [

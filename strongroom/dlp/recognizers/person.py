@@ -16,14 +16,24 @@ places, common words) validate the tokens:
   form fields ("Name: Maria Santos", "Cardholder: JOHN SMITH"): capitalised words are
   taken unless they are everyday words the lists do not also know as names, lower-case
   ones only when the lists know them.
-- weak cue: "this is", "I'm", "speaking with", "transfer you to" … followed by a known
-  given name that is not an everyday word (in all-lower-case text such as speech-to-text
-  output, by a known given name and a known surname: "this is maria santos").
-- greeting: "Hi Maria,", "Dear Anna Kowalska", "Thanks John!".
+- weak cue: "this is", "I'm", "speaking with", "you're through to", "Cx" … followed by a
+  known given name that is not an everyday word, or by a name whose last word is a known
+  surname, or by any name with an affiliation after it ("Vikram at Litware Broadband"); in
+  all-lower-case text (speech-to-text), by a known given name and surname.
+- relation: "my mum", "her husband", "(Suresh Iyer, spouse)": any capitalised name.
+- introduction and mailbox: "Rhea speaking", "Juan here from …", "Mark Panganiban <mark@…>".
+- greeting: "Hi Maria,", "Dear Anna Kowalska", "Thanks John!"; after "Hi" or "Dear", or
+  closed by "!" or ".", a name the lists do not know ("Hi Marites,", "thank you Swati!").
+- vocative: "Is there anything else I can help with, George?".
 - sign-off: "Regards,\\nAnna Kowalska" and "Cheers, Tom" at the end of a line.
-- label: transcript speaker labels, "Customer (Maria Santos):", "Agent Anna:", "Maria Santos:".
+- label: transcript speaker labels, "Customer (Maria Santos):", "Agent Anna:", "Maria
+  Santos:", "[9:50 am] Bea:", "Jakub (Acme Bank):".
 - caps: a name in capitals as embossed on a card, "JOHN A SMITH", when both the given name
   and the surname are known.
+
+A name the lists do not know is taken only where the evidence is strong (the lists come
+from Faker and miss many Filipino and Indian names: "Marites", "Swati"), and never when it
+is an everyday English word or a known place.
 
 Words that are never part of a name (greetings, contact-centre and banking words, brands,
 pronouns, big cities near the BPO's sites) stop a name wherever they appear; months and
@@ -41,14 +51,17 @@ characters.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterator
 from itertools import chain
+from typing import NamedTuple
 
 from strongroom.dlp.finding import Finding
 from strongroom.dlp.recognizers.alternation import alternation
 from strongroom.dlp.recognizers.names import NameLists, fold, name_lists
 from strongroom.dlp.recognizers.person_cues import (
+    ADDRESSING,
     AMBIGUOUS,
     CALENDAR,
     CUE_KEYWORDS,
@@ -57,11 +70,17 @@ from strongroom.dlp.recognizers.person_cues import (
     HONORIFICS,
     LABELS,
     PARTICLES,
+    RELATION_WORDS,
+    RELATIONS,
+    SELF_INTRODUCTIONS,
     SIGN_OFFS,
     STOP,
     STRONG_CUES,
     WEAK_CUES,
 )
+
+# The same few words (names, labels, "Agent") recur in every message: fold each once.
+_fold = functools.lru_cache(maxsize=1 << 15)(fold)
 
 # A word of a proposed name: start, end, the word.
 Word = tuple[int, int, str]
@@ -97,7 +116,7 @@ _RUN = re.compile(rf"{_OPEN_UP}(?<![\w'’\-].){_CAP_REST}(?:{_GAP}{_CAP}){{0,5}
 # The cue or greeting just before a given name, read backwards from the name on the
 # reversed text so that the match is anchored (one attempt, not one per position).
 _BEFORE_KINDS: dict[str, frozenset[str]] = {}
-for _kind, _phrases in (("weak", WEAK_CUES), ("greeting", GREETINGS)):
+for _kind, _phrases in (("weak", WEAK_CUES), ("greeting", GREETINGS), ("relation", RELATIONS)):
     for _phrase in _phrases:
         _BEFORE_KINDS[_phrase] = _BEFORE_KINDS.get(_phrase, frozenset()) | {_kind}
 _BEFORE = re.compile(
@@ -106,7 +125,7 @@ _BEFORE = re.compile(
 _LOOK_BACK = 32
 # Opens with the honorifics' letters; what precedes is checked by `_starts_word`.
 _HONORIFIC = re.compile(
-    rf"{alternation(HONORIFICS + tuple(h.upper() for h in HONORIFICS))}"
+    rf"{alternation(HONORIFICS + tuple(h.upper() for h in HONORIFICS if len(h) > 2))}"
     rf"\.?[ \t]+(?P<name>{_NAME}){_END}"
 )
 # Cues that may precede a lower-case name, matched on the lower-cased text (IGNORECASE
@@ -117,7 +136,16 @@ _STRONG = re.compile(
 _WEAK = re.compile(rf"{alternation(WEAK_CUES)}[ \t]+")
 _ANY_NAME_RE = re.compile(_ANY_NAME)
 _LETTER = re.compile(r"[^\W\d_]")
-_CLOSED = re.compile(r"[ \t]*(?:[,!.:;?\n]|$)")
+_CLOSED = re.compile(r"[ \t]*(?:[,!.:;?)\n]|$)")
+_SELF_INTRODUCED = re.compile(rf"[ \t]+(?i:{alternation(SELF_INTRODUCTIONS)})(?![\w'’])")
+_ENDS_SENTENCE = re.compile(r"[ \t]*(?:[!.?\n]|$)")
+_ENDS_SENTENCE_STRICT = re.compile(r"[ \t]*(?:[!.?]|$)")
+# "Mark Panganiban <mark.p@example.com>": a name before its mailbox.
+_MAILBOX = re.compile(r"[ \t]*<[^<>@\s]+@")
+# "(Suresh Iyer, spouse)": a name in brackets with the person's relation to the customer.
+_RELATED = re.compile(rf"[ \t]*,[ \t]*(?i:{alternation(RELATION_WORDS)})\)")
+# "Sanjay from Acme Bank", "Mark at Woodgrove": a person's affiliation after the name.
+_AFFILIATION = re.compile(r"[ \t]+(?:from|at|of|with|z|de)[ \t]+(?:the[ \t]+)?[A-Z]")
 # Line-start patterns: tried with `.match` at each line start only (see `_line_starts`),
 # never scanned along the text.
 _SIGN_OFF = re.compile(
@@ -125,15 +153,31 @@ _SIGN_OFF = re.compile(
     rf"[ \t]*|,[ \t]*)(?P<name>{_NAME})[ \t]*,?[ \t]*(?=\r?\n|$)"
 )
 _LABEL = re.compile(
-    rf"[ \t]*(?:\[[^\]\n]{{0,24}}\][ \t]*)?"
+    rf"[ \t]*(?P<stamp>\[[^\]\n]{{0,40}}\][ \t]*)?"
     rf"(?:(?i:{alternation(LABELS)})[ \t]*(?:\([ \t]*(?P<inner>{_NAME})[ \t]*\)"
-    rf"|[ \t]+(?P<after>{_NAME}))|(?P<bare>{_NAME})(?:[ \t]*\((?i:{alternation(LABELS)})\))?)"
+    rf"|[ \t]+(?P<after>{_NAME}))|(?P<bare>{_NAME})(?P<aside>[ \t]*\([^()\n]{{1,40}}\))?)"
     r"[ \t]*:"
 )
+_LABEL_REACH = 100  # a label's colon is this close to its line start
+_HAS_DIGIT = re.compile(r"\d")
+_CUE_REACH = 24  # longer than any cue phrase, around its keyword
 _ALL_CAPS = re.compile(
     rf"{_OPEN_UP}{_OPEN_UP}(?<![\w\-]..)[^\W\d_a-z]*(?:['’\-][^\W\d_a-z]+)?"
     rf"(?:[ \t]+(?:[A-Z]\.?[ \t]+)?{_CAPS_WORD}){{1,3}}(?![\w\-])"
 )
+
+
+class _Word(NamedTuple):
+    """What the lists say about one word, worked out once per distinct word."""
+
+    namelike: bool  # capitalised or in capitals, and never a non-name word
+    given: bool  # a known given name
+    everyday: bool  # also an everyday word ("Will", "Grace")
+    surname: bool  # a known surname
+    place: bool  # a known place
+
+
+_CACHE_SIZE = 1 << 15
 
 
 class PersonRecognizer:
@@ -144,6 +188,7 @@ class PersonRecognizer:
 
     def __init__(self, lists: NameLists | None = None) -> None:
         self._lists = lists
+        self._known: dict[str, _Word] = {}
 
     @property
     def lists(self) -> NameLists:
@@ -177,39 +222,84 @@ class PersonRecognizer:
     # -- rules -----------------------------------------------------------------------
 
     def _runs(self, text: str, lower: str, runs: list[list[Word]]) -> Iterator[Proposal]:
-        """Pairs, and given names right after a weak cue or a greeting."""
+        """Pairs, and names with a cue, greeting or introduction around them."""
         for words in runs:
             i = 0
             while i < len(words):
-                given = words[i][2]
-                if not (_is_capitalised(given) and self._is_given(given, strict=False)):
+                first = words[i][2]
+                if not (_is_capitalised(first) and self._namelike(first)):
                     i += 1
                     continue
-                everyday = self._is_everyday(given)
-                rest = self._rest_of_name(words[i + 1 :], strict=everyday)
-                if rest:
-                    known = fold(rest[-1][2]) in self.lists.surnames
-                    yield (words[i][0], rest[-1][1], 0.85 if known else 0.7, "pair")
-                cue = self._cue_before(lower, words[i][0])
-                if cue:
-                    named = [words[i], *_leading(words[i + 1 :], self._namelike)]
-                    end = named[-1][1]
-                    if "weak" in cue and not everyday:
-                        yield (words[i][0], end, 0.75, "cue")
-                    # "Hi Will," greets Will; "Hi Will you help" does not: without
-                    # punctuation after it, a lone name must not be an everyday word.
-                    elif "greeting" in cue and (
-                        len(named) > 1 or not everyday or _CLOSED.match(text, end)
-                    ):
-                        yield (words[i][0], end, 0.7 if len(named) == 1 else 0.8, "greeting")
+                known = self._word(first)
+                given, everyday = known.given, known.everyday
+                unknown_ok = not given and not everyday and not known.place
+                rest: list[Word] = []
+                if given:
+                    rest = self._rest_of_name(words[i + 1 :], strict=everyday)
+                    if rest:
+                        score = 0.85 if self._is_surname(rest[-1][2]) else 0.7
+                        yield (words[i][0], rest[-1][1], score, "pair")
+                named = [words[i], *_leading(words[i + 1 :], self._namelike)]
+                evidence = self._evidence(text, lower, named, given=given, unknown_ok=unknown_ok)
+                if evidence is not None:
+                    yield (words[i][0], named[-1][1], *evidence)
                 i += 1 + len(rest)
 
+    def _evidence(
+        self, text: str, lower: str, named: list[Word], *, given: bool, unknown_ok: bool
+    ) -> tuple[float, str] | None:
+        """Score and rule when the text around `named` says it is a person's name."""
+        start, end = named[0][0], named[-1][1]
+        first = named[0][2]
+        closed = _CLOSED.match(text, end) is not None
+        if _SELF_INTRODUCED.match(text, end) and (given or unknown_ok):
+            return (0.8, "cue")  # "Rhea speaking", "Juan here from …"
+        if _MAILBOX.match(text, end) and (given or unknown_ok):
+            return (0.8, "mailbox")  # "From: Mark Panganiban <mark.p@…>"
+        if _RELATED.match(text, end) and text[start - 1 : start] == "(":
+            return (0.8, "cue")  # "(Suresh Iyer, spouse)"
+        cue = self._cue_before(lower, start)
+        if "relation" in cue:
+            return (0.8, "cue")  # "my mum Arnel Gatchalian"
+        if "weak" in cue:
+            last_known = len(named) > 1 and self._is_surname(named[-1][2])
+            if (
+                self._is_given(first, strict=True)
+                or (last_known and not self._is_everyday(first))
+                or (given and len(named) > 1)  # "I'm Mark Panganiban"
+            ):
+                return (0.75, "cue")
+            if (given or unknown_ok) and _AFFILIATION.match(text, end):
+                return (0.75, "cue")  # "you're chatting with Mark from Acme Bank"
+        if "greeting" in cue:
+            # "Hi Will," greets Will; "Hi Will you help" does not: without punctuation
+            # after it, a lone name must not be an everyday word.
+            if given and (len(named) > 1 or closed or not self._is_everyday(first)):
+                return (0.7 if len(named) == 1 else 0.8, "greeting")
+            if unknown_ok and (
+                (len(named) == 1 and _ENDS_SENTENCE.match(text, end))  # "thank you Swati!"
+                or (closed and self._cue_phrase_before(lower, start) in ADDRESSING)  # "Hi Marites,"
+            ):
+                return (0.7 if len(named) == 1 else 0.8, "greeting")  # not "Good morning, Acme,"
+        # "Is there anything else, George?"; an unknown word only when a sentence ends after
+        # it (", Adventure Works\n" signs a company, not a person)
+        before = text.rfind(",", max(0, start - 3), start)
+        if (
+            before >= 0
+            and not text[before + 1 : start].strip()
+            and len(named) == 1
+            and ((given and closed) or (unknown_ok and _ENDS_SENTENCE_STRICT.match(text, end)))
+        ):
+            return (0.7, "vocative")
+        return None
+
     def _cue_before(self, lower: str, at: int) -> frozenset[str]:
+        return _BEFORE_KINDS.get(self._cue_phrase_before(lower, at), frozenset())
+
+    def _cue_phrase_before(self, lower: str, at: int) -> str:
         back = lower[max(0, at - _LOOK_BACK) : at][::-1]
         m = _BEFORE.match(back)
-        if m is None:
-            return frozenset()
-        return _BEFORE_KINDS.get(" ".join(m["cue"][::-1].split()), frozenset())
+        return "" if m is None else " ".join(m["cue"][::-1].split())
 
     def _honorifics(self, text: str) -> Iterator[Proposal]:
         for m in _HONORIFIC.finditer(text):
@@ -220,9 +310,24 @@ class PersonRecognizer:
                 yield (words[0][0], words[-1][1], 0.85, "honorific")
 
     def _strong_cues(self, text: str, lower: str) -> Iterator[Proposal]:
-        if not any(key in lower for key in CUE_KEYWORDS):
+        # The cues are looked for only around their keywords, found by `str.find`.
+        spans: list[tuple[int, int]] = []
+        for key in CUE_KEYWORDS:
+            at = lower.find(key)
+            while at >= 0:
+                spans.append((max(0, at - _CUE_REACH), at + len(key) + _CUE_REACH))
+                at = lower.find(key, at + 1)
+        if not spans:
             return
-        for m in _STRONG.finditer(lower):
+        spans.sort()
+        merged = [spans[0]]
+        for lo, hi in spans[1:]:
+            if lo <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(hi, merged[-1][1]))
+            else:
+                merged.append((lo, hi))
+        matches = [m for lo, hi in merged for m in _STRONG.finditer(lower, lo, hi)]
+        for m in matches:
             if not _starts_word(lower, m.start()):
                 continue
             name = _ANY_NAME_RE.match(text, m.end())
@@ -260,7 +365,6 @@ class PersonRecognizer:
                 yield (words[0][0], words[1][1], 0.7, "cue")
 
     def _sign_offs(self, text: str, lines: list[int]) -> Iterator[Proposal]:
-        lists = self.lists
         for line in lines:
             m = _SIGN_OFF.match(text, line)
             if m is None:
@@ -268,22 +372,44 @@ class PersonRecognizer:
             words = _words(m["name"], m.start("name"))
             if not all(self._namelike(w[2]) for w in words):
                 continue  # "The Support Team" signs many e-mails and is nobody
-            first = fold(words[0][2])
-            if len(words) == 1 and first not in lists.given and first not in lists.surnames:
-                continue
+            known = self._word(words[0][2])
+            if len(words) == 1 and not (known.given or known.surname or not known.everyday):
+                continue  # a lone everyday word ("Best,\nSupport") is not a signature
             yield (words[0][0], words[-1][1], 0.8, "sign-off")
 
     def _labels(self, text: str, lines: list[int]) -> Iterator[Proposal]:
         for line in lines:
+            opening = line
+            if text.startswith("[", line):  # a time stamp: "[00:01:12] Agent:"
+                close = text.find("]", line, line + _LABEL_REACH)
+                if close < 0:
+                    continue
+                opening = close + 1
+            colon = text.find(":", opening, line + _LABEL_REACH)
+            if colon < 0:
+                continue  # no colon early on this line: no label
+            head = text[opening:colon]
+            if "\n" in head or (
+                "(" not in head and (_HAS_DIGIT.search(head) or _fold(head.strip()) in STOP)
+            ):
+                continue  # "AGENT:", "Speaker 1:": a role, not a name
             m = _LABEL.match(text, line)
             if m is None:
                 continue
             group = "inner" if m["inner"] else "after" if m["after"] else "bare"
-            if group == "bare" and not self._is_given(m["bare"].split()[0], strict=True):
-                continue
             words = _words(m[group], m.start(group))
-            if all(self._namelike(w[2]) for w in words):
-                yield (words[0][0], words[-1][1], 0.85, "label")
+            if not all(self._namelike(w[2]) for w in words):
+                continue
+            # A bare "Xxx:" opens many lines that are not names ("Important:"): it needs a
+            # known given name, a known surname last, or an aside ("Jakub (Acme Bank):").
+            if group == "bare" and not (
+                m["aside"]
+                or self._is_given(words[0][2], strict=False)
+                or (len(words) > 1 and self._is_surname(words[-1][2]))
+                or (m["stamp"] and not self._is_everyday(words[0][2]))  # "[9pm] Venkatesh:"
+            ):
+                continue
+            yield (words[0][0], words[-1][1], 0.85, "label")
 
     def _caps(self, text: str) -> Iterator[Proposal]:
         for m in _ALL_CAPS.finditer(text):
@@ -298,28 +424,41 @@ class PersonRecognizer:
 
     # -- validation --------------------------------------------------------------------
 
+    def _word(self, word: str) -> _Word:
+        known = self._known.get(word)
+        if known is None:
+            if len(self._known) >= _CACHE_SIZE:
+                self._known.clear()  # bounded: a long-running server sees endless words
+            lists = self.lists
+            folded = _fold(word)
+            stop = folded in STOP or folded in CALENDAR
+            known = _Word(
+                namelike=word[0].isupper() and not stop,
+                given=folded in lists.given and not stop,
+                everyday=folded in AMBIGUOUS or folded in lists.common_words,
+                surname=folded in lists.surnames and folded not in STOP,
+                place=folded in lists.places,
+            )
+            self._known[word] = known
+        return known
+
     def _namelike(self, word: str) -> bool:
         """Capitalised (or in capitals) and not a word that is never a name."""
-        folded = fold(word)
-        return word[0].isupper() and folded not in STOP and folded not in CALENDAR
+        return self._word(word).namelike
 
     def _is_everyday(self, word: str) -> bool:
-        folded = fold(word)
-        return folded in AMBIGUOUS or folded in self.lists.common_words
+        return self._word(word).everyday
 
     def _is_given(self, word: str, *, strict: bool) -> bool:
         """A known given name; `strict` also refuses everyday words ("Will", "May")."""
-        folded = fold(word)
-        if folded not in self.lists.given or folded in STOP or folded in CALENDAR:
-            return False
-        return not (strict and self._is_everyday(word))
+        known = self._word(word)
+        return known.given and not (strict and known.everyday)
 
     def _is_surname(self, word: str) -> bool:
-        folded = fold(word)
-        return folded in self.lists.surnames and folded not in STOP
+        return self._word(word).surname
 
     def _after_strong_cue(self, word: str, *, first: bool) -> bool:
-        folded = fold(word)
+        folded = _fold(word)
         if folded in STOP:
             return False
         lists = self.lists
@@ -334,7 +473,6 @@ class PersonRecognizer:
         Particles and initials are kept only between names. When the given name is an
         everyday word (`strict`), the name must end on a known surname.
         """
-        lists = self.lists
         kept: list[Word] = []
         pending: list[Word] = []
         for word in words:
@@ -342,12 +480,11 @@ class PersonRecognizer:
             if not _is_capitalised(text) or len(text) == 1:
                 pending.append(word)  # a particle ("de", "la") or an initial ("A")
                 continue
-            folded = fold(text)
-            if folded in STOP or folded in CALENDAR:
+            info = self._word(text)
+            if not info.namelike:
                 break
-            if folded not in lists.surnames and (
-                strict or folded in lists.places or folded in lists.common_words
-            ):
+            known = info.surname or info.given  # a second given name: "Ana María …"
+            if not known and (strict or info.place or info.everyday):
                 break
             kept += pending
             kept.append(word)
@@ -355,7 +492,7 @@ class PersonRecognizer:
         while kept and (
             not _is_capitalised(kept[-1][2])
             or len(kept[-1][2]) == 1
-            or (strict and fold(kept[-1][2]) not in lists.surnames)
+            or (strict and not self._is_surname(kept[-1][2]))
         ):
             kept.pop()
         return kept

@@ -22,7 +22,9 @@ HONORIFICS: tuple[str, ...] = (
     "Mam", "Madame", "Mme", "Mlle", "Monsieur", "Señor", "Señora", "Señorita", "Senor",
     "Senora", "Senorita", "Sr", "Sra", "Srta", "Don", "Doña", "Dona", "Pan", "Pani", "Panie",
     "Państwo", "Herr", "Frau", "Gng", "Ginoong", "Ginang", "Bb", "Binibini", "Atty", "Engr",
-    "Capt", "Rev", "Fr", "Sgt", "Lt", "Col",
+    "Capt", "Rev", "Fr", "Sgt", "Lt", "Col", "TL", "Shri", "Sri", "Smt", "Shrimati", "M.",
+    # written in lower case inside Spanish and Polish sentences ("Dear señor Pérez")
+    "señor", "señora", "señorita", "senor", "senora", "pan", "pani", "panie", "don", "doña",
 )  # fmt: skip
 
 #: Lower-case words inside names: "Maria de la Cruz", "Ludwig van Beethoven".
@@ -64,18 +66,50 @@ CUE_KEYWORDS: tuple[str, ...] = (
 
 #: Phrases after which a known given name is a person, not an everyday word.
 WEAK_CUES: tuple[str, ...] = (
-    "this is", "it's", "it is", "i'm", "i am", "speaking with", "speaking to",
+    "this is", "it's", "it is", "i'm", "im", "i am", "speaking with", "speaking to",
     "you're speaking with", "you are speaking with", "you're speaking to", "spoke with",
     "spoke to", "talking to", "talking with", "talked to", "talk to", "ask for",
     "asked for", "transfer you to", "transferring you to", "transferred to",
     "put you through to", "on behalf of", "soy", "habla", "le habla", "jestem",
-    "z tej strony", "ako si", "si", "agent", "supervisor", "colleague", "my colleague",
-    "my wife", "my husband", "my son", "my daughter", "my mother", "my father",
+    "z tej strony", "ako si", "si", "agent", "supervisor", "colleague", "cx", "cust",
+    "customer", "caller", "client", "chatting with", "you're chatting with",
+    "you are chatting with", "through to",
+    "you're through to", "you are through to", "approved by", "authorised by",
+    "authorized by", "note by", "notes by", "signed by", "handled by", "escalated by",
+    "escalated to", "assigned to", "team leader", "team lead",
+)  # fmt: skip
+
+#: A relative or partner named by the caller: what follows is a name, whatever the lists say
+#: ("my mum Arnel Gatchalian").
+RELATIONS: tuple[str, ...] = tuple(
+    f"{whose} {who}"
+    for whose in ("my", "our", "his", "her")
+    for who in (
+        "wife", "husband", "son", "daughter", "mother", "father", "mum", "mom", "dad",
+        "brother", "sister", "partner", "spouse", "colleague", "friend", "grandmother",
+        "grandfather", "aunt", "uncle", "boss", "manager", "landlord", "tenant",
+    )
+)  # fmt: skip
+
+#: Greetings after which any name may follow, known to the lists or not ("Dear Arnel Ocampo,",
+#: "Hi Marites,").
+ADDRESSING: frozenset[str] = frozenset(
+    {"dear", "hi", "hiya", "hello", "hey", "hola", "estimado", "estimada"}
+)
+
+#: Words right after a name that say someone is introducing themselves: "Rhea speaking",
+#: "Juan here from Acme".
+SELF_INTRODUCTIONS: tuple[str, ...] = ("speaking", "here", "al habla", "z tej strony")
+
+#: What a name in brackets may be followed by: "(Suresh Iyer, spouse)".
+RELATION_WORDS: tuple[str, ...] = (
+    "spouse", "wife", "husband", "partner", "son", "daughter", "mother", "father", "mum",
+    "mom", "dad", "brother", "sister", "friend", "colleague", "cardholder", "account holder",
 )  # fmt: skip
 
 #: Greetings after which a known given name (or, after "Dear", any name) is addressed.
 GREETINGS: tuple[str, ...] = (
-    "hi", "hello", "hey", "dear", "thanks", "thank you", "good morning", "good afternoon",
+    "hi", "hiya", "hello", "hey", "dear", "thanks", "thank you", "good morning", "good afternoon",
     "good evening", "morning", "hola", "buenos días", "buenos dias", "buenas tardes",
     "buenas noches", "estimado", "estimada", "querido", "querida", "gracias",
     "dzień dobry", "dzien dobry", "cześć", "czesc", "witam", "szanowny panie",
@@ -137,7 +171,7 @@ STOP: frozenset[str] = frozenset(
     if then so well oh ok okay alright right yes no not sure can could would should shall
     do does did is are was were be been have has had i you we they he she it my your our
     their his her its me us them all everyone anyone someone nobody team sir madam maam
-    mam ma'am po opo hi hello hey dear thanks thank please sorry regards best kind
+    mam ma'am po opo cx cust hi hello hey dear thanks thank please sorry regards best kind
     cheers sincerely welcome good great morning afternoon evening night today tomorrow
     yesterday now just also and but or for from to of in on at by with as via per re fwd
     fw cc bcc subject date note attachment hola gracias saludos señor señora buenos buenas

@@ -3,8 +3,10 @@
 Propose: a run of 7 to 16 digits joined by spaces, dashes, dots, slashes or brackets,
 optionally led by "+" or "00", not glued to a word, an amount or a decimal mark. Shapes
 that are something else are dropped before any metadata is read: dates ("15/03/2024",
-"2024-03-15"), dotted IPv4 addresses, Luhn-valid card numbers (a card is a CREDIT_CARD, not
-a phone), and numbers the words before call an order, invoice or ticket.
+"2024-03-15"), a date followed by a time, dotted IPv4 addresses and app versions, Luhn-valid
+card numbers (a card is a CREDIT_CARD, not a phone; but "+49 176 41751590" is a phone,
+whatever Luhn says), and numbers the words before call an order, an invoice, a ticket or a
+bank account.
 
 Validate: a number written with its country code ("+63 917 …", "0048 …") is parsed as it
 stands and must be a valid number of that country. A national number is tried against
@@ -24,7 +26,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from strongroom.dlp.finding import Finding
-from strongroom.dlp.recognizers.context import is_reference
+from strongroom.dlp.recognizers.context import is_account
 from strongroom.dlp.recognizers.credit_card import is_card_number
 
 REGIONS: tuple[str, ...] = ("US", "GB", "PH", "PL", "CO", "IN", "DE", "FR", "ES", "AU")
@@ -42,9 +44,12 @@ _NOT_DIGIT = re.compile(r"\D")
 _BETWEEN_NUMBERS = re.compile(r"[ \t]*/[ \t]*|[ \t]{2,}|[ \t]+(?=[+(])")
 _NOT_PHONE = re.compile(
     r"\d{1,4}([./\-])\d{1,2}\1\d{1,4}"  # a date
-    r"|\d{1,3}(?:\.\d{1,3}){3}"  # an IPv4 address
+    r"|\d+(?:\.\d+){3,}"  # an IPv4 address, an app's version
     r"|\d{3}([\- ])\d\d\2\d{4}"  # a US Social Security number's grouping
+    r"|\d{1,3}(?:\.\d{3})+"  # an amount with dots between thousands: "COP 1.645.000"
 )
+# A date that opens a candidate: "25.12.2026 9:30", "2024-04-14 14:05".
+_DATED = re.compile(r"\d{4}-\d\d-\d\d|\d{1,2}[./\-]\d{1,2}[./\-]\d{4}")
 MIN_DIGITS = 7
 MAX_DIGITS = 16  # E.164's 15, plus a national trunk "0" written in brackets
 
@@ -107,21 +112,25 @@ class PhoneRecognizer:
     def _candidate(self, text: str, candidate: str, digits: str, start: int) -> Iterator[Finding]:
         if not MIN_DIGITS <= len(digits) <= MAX_DIGITS or _NOT_PHONE.fullmatch(candidate):
             return
-        if is_card_number(digits) or is_reference(text, start):
+        if _DATED.match(candidate) or text.startswith(":", start + len(candidate)):
+            return  # a date, or the hour of a time
+        if (is_card_number(digits) and "+" not in candidate) or is_account(text, start):
             return
         if candidate.startswith(("+", "(+", "00")):
-            found = self._international(candidate, start)
+            found = self._international(candidate, digits, start)
             if found is not None:
                 yield found
         else:
             yield from self._national(candidate, digits, start)
 
-    def _international(self, candidate: str, offset: int) -> Finding | None:
+    def _international(self, candidate: str, digits: str, offset: int) -> Finding | None:
         import phonenumbers
 
+        # "00" is the international prefix of every region we serve but the US; the compact
+        # form parses a third faster than the written one.
+        compact = "+" + (digits if "+" in candidate else digits[2:])
         try:
-            # "00" is the international prefix of every region we serve but the US.
-            number = phonenumbers.parse(candidate, None if "+" in candidate else "GB")
+            number = phonenumbers.parse(compact, None)
         except phonenumbers.NumberParseException:
             return None
         if not phonenumbers.is_valid_number(number):

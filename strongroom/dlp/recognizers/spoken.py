@@ -14,6 +14,7 @@ A run of digits only is left to `credit_card.py`, so one number is not found twi
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 
@@ -63,10 +64,17 @@ _GATE = re.compile(
     rf"\b{alternation([*UNITS, *TEENS, *TENS, *REPEATS])}[\s,.;:/\-]+"
     rf"(?:{alternation([*UNITS, *TEENS, *TENS])}|\d)"
 )
-_GATE_I = re.compile(_GATE.pattern, re.IGNORECASE)
-_TOKEN_RE_I = re.compile(_TOKEN_RE.pattern, re.IGNORECASE)
-_RUN_RE_I = re.compile(_RUN_RE.pattern, re.IGNORECASE)
 _WORDS = re.compile(r"[^\W\d_]+")
+
+
+@functools.cache
+def _case_blind() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """The IGNORECASE twins, compiled on first need (rare; compiling costs ~4 ms)."""
+    return (
+        re.compile(_GATE.pattern, re.IGNORECASE),
+        re.compile(_RUN_RE.pattern, re.IGNORECASE),
+        re.compile(_TOKEN_RE.pattern, re.IGNORECASE),
+    )
 
 
 def digits_of(token: str) -> str:
@@ -100,7 +108,7 @@ def spoken_runs(text: str) -> Iterator[list[Unit]]:
     if len(lower) == len(text):
         gate, runs, tokens, subject = _GATE, _RUN_RE, _TOKEN_RE, lower
     else:
-        gate, runs, tokens, subject = _GATE_I, _RUN_RE_I, _TOKEN_RE_I, text
+        (gate, runs, tokens), subject = _case_blind(), text
     if gate.search(subject) is None:
         return
     for run in runs.finditer(subject):
@@ -119,7 +127,8 @@ class SpokenCardRecognizer:
     entity = "CREDIT_CARD"
 
     def find(self, text: str) -> Iterator[Finding]:
-        for units in spoken_runs(text):
+        for run in spoken_runs(text):
+            units = _without_stray_letters(text, run)
             span = best_card_span(units)
             if span is None:
                 continue
@@ -130,3 +139,17 @@ class SpokenCardRecognizer:
             if is_reference(text, start):
                 continue
             yield Finding(self.entity, start, end, CHECKSUM_SCORE, f"{self.name}/luhn")
+
+
+def _without_stray_letters(text: str, units: list[Unit]) -> list[Unit]:
+    """The run without a lone "o" at either end next to typed digits: in "O 4011 3333 …" or
+    "… 7789 O" the letter is text, not a zero read aloud (which comes among other words)."""
+
+    def stray(letter: Unit, neighbour: Unit) -> bool:
+        return text[letter[0] : letter[1]] in ("o", "O") and text[neighbour[0]].isdigit()
+
+    while len(units) > 1 and stray(units[0], units[1]):
+        units = units[1:]
+    while len(units) > 1 and stray(units[-1], units[-2]):
+        units = units[:-1]
+    return units
