@@ -35,6 +35,8 @@ from strongroom.audit import RequestContext
 from strongroom.crypto import INDEX, Keyset
 from strongroom.dlp.finding import Finding
 from strongroom.dlp.operators import CARD, HASH_HEX, TenantHasher, cards, neutralise
+from strongroom.dlp.recognizers.credit_card import CreditCardRecognizer
+from strongroom.dlp.scanner import resolve
 from strongroom.dlp.texts import check_operator, counts, scan_all
 from strongroom.errors import Conflict, NotFound
 from strongroom.instance import Instance
@@ -45,6 +47,8 @@ from strongroom.vault.door import door
 from strongroom.vault.intake import RawRecord
 from strongroom.vault.spec import TenantSpec
 from strongroom.vault.tenants import require_tenant
+
+_STORE_CARDS = CreditCardRecognizer(veto_references=False)
 
 # What a stored note's findings become: cards tokenized, the rest redacted.
 STORE_OPERATOR = "tokenize"
@@ -149,7 +153,13 @@ def screen(inst: Instance, tenant: str, batch: Sequence[RawRecord]) -> Screen:
                 continue
             keys.append((rec.subject, name))
             texts.append(text)
-    found = scan_all(texts)
+    # What is stored keeps no Luhn-valid card number at all: the scanner's veto on numbers
+    # after "order", "ref", "txn" ... is lifted here (a reference number that passes Luhn is
+    # tokenized rather than a card kept in clear).
+    found = [
+        resolve([*f, *_STORE_CARDS.find(text)])
+        for f, text in zip(scan_all(texts), texts, strict=True)
+    ]
     return Screen(dict(zip(keys, zip(texts, found, strict=True), strict=True)))
 
 

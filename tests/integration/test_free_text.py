@@ -188,3 +188,21 @@ def test_a_note_too_long_is_refused_naming_line_and_field(setup: Setup, acme: Te
     with pytest.raises(BadInput) as err:
         records.put(inst, op, TENANT, from_dicts(rows))
     assert (err.value.location.line, err.value.location.field) == (1, "notes")
+
+
+@pytest.mark.parametrize("setup", ["sqlite-keyfile"], indirect=True)
+@pytest.mark.parametrize("cue", ["txn", "order #", "ref", "case"])
+def test_a_card_after_a_reference_word_is_still_not_stored(
+    setup: Setup, acme: TenantSpec, cue: str
+) -> None:
+    """The scanner lets "order 4539..." pass as a reference; the store does not take the risk."""
+    typed = card(random.Random(cue))
+    note = f"Customer quoted {cue} {typed} when asking for the refund."
+    inst, op = setup.instance, setup.operator
+    records.put(inst, op, TENANT, from_dicts([{"id": "c-9", "notes": note}]))
+    stored = records.reveal(inst, op, TENANT, "c-9", "notes", PURPOSE)
+    assert typed not in stored and typed[:-4] not in stored
+    [token] = tokens_in(stored)
+    assert tokens.detokenize(inst, op, TENANT, token, PURPOSE) == typed
+    for where, blob in stored_bytes(setup).items():
+        assert typed.encode() not in blob, f"the card in clear in {where}"
