@@ -239,10 +239,20 @@ def test_alerts_page_newest_first(raised: Raised) -> None:
     assert first["more"] is (len(everything) > 1)
 
 
-@pytest.mark.parametrize("who", ["mallory", "hana", "auditor"])
-def test_agents_and_client_auditors_are_refused_with_a_403_problem(
-    raised: Raised, who: str
-) -> None:
+def test_a_client_auditor_reads_its_tenants_alerts_but_never_acknowledges(raised: Raised) -> None:
+    w, alert = raised.world, raised.bulk
+    with w.client("auditor") as c:
+        listed = ok(c.get("/v1/alerts"))
+        shown = ok(c.get(f"/v1/alerts/{alert.id}"))
+        acked = c.post(f"/v1/alerts/{alert.id}/ack", json={"note": "not mine to close"})
+    assert alert.id in [a["id"] for a in listed["alerts"]]
+    assert {a["tenant"] for a in listed["alerts"]} == {TENANT}
+    assert shown["id"] == alert.id and shown["status"] == "open"
+    assert assert_problem(acked, 403, "denied")["condition"] == "role"
+
+
+@pytest.mark.parametrize("who", ["mallory", "hana"])
+def test_agents_are_refused_with_a_403_problem(raised: Raised, who: str) -> None:
     w = raised.world
     with w.client(who) as c:
         listed = c.get("/v1/alerts")

@@ -1,5 +1,6 @@
 """The default policy on the live auditor's alerts: security officers and supervisors read and
-acknowledge them, nobody acknowledges an alert about themselves, and nobody else reads them."""
+acknowledge them, nobody acknowledges an alert about themselves, a client auditor reads (only)
+its own tenant's, and nobody else reads them."""
 
 from __future__ import annotations
 
@@ -48,11 +49,16 @@ def test_nobody_acknowledges_an_alert_about_themselves(who: Principal) -> None:
     assert decide(who, "alert.read", about_them, None, BARE).allowed
 
 
+def test_a_client_auditor_reads_its_own_tenants_alerts_only_and_never_acknowledges() -> None:
+    assert decide(AUDITOR, "alert.read", Resource(TENANT), None, BARE).allowed
+    denied(decide(AUDITOR, "alert.read", Resource(OTHER), None, BARE), "tenant")
+    denied(decide(AUDITOR, "alert.read", ALL_TENANTS, None, BARE), "tenant")
+    denied(decide(AUDITOR, "alert.ack", ABOUT_AGENT, None, BARE), "role")
+
+
 @pytest.mark.parametrize("action", ["alert.read", "alert.ack"])
-@pytest.mark.parametrize(
-    "who", [AGENT, VENDOR, SERVICE, AUDITOR], ids=["agent", "vendor", "service", "auditor"]
-)
-def test_agents_vendors_services_and_client_auditors_neither_read_nor_acknowledge(
+@pytest.mark.parametrize("who", [AGENT, VENDOR, SERVICE], ids=["agent", "vendor", "service"])
+def test_agents_vendors_and_services_neither_read_nor_acknowledge(
     who: Principal, action: str
 ) -> None:
     own = Resource(TENANT, ("someone-else",))

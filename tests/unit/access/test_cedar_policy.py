@@ -429,7 +429,10 @@ def test_client_auditor_reads_the_audit_of_her_own_tenant_only() -> None:
     denied(decide(AUDITOR, "audit.read", Resource(OTHER)), "tenant")
     denied(decide(AUDITOR, "audit.read", Resource(None)), "tenant")
     denied(decide(AUDITOR, "record.reveal", CARD, "audit", facts()), "role")
-    denied(decide(AUDITOR, "alert.read", Resource(TENANT)), "role")
+    assert decide(AUDITOR, "alert.read", Resource(TENANT)).allowed
+    denied(decide(AUDITOR, "alert.read", Resource(OTHER)), "tenant")
+    denied(decide(AUDITOR, "alert.read", Resource(None)), "tenant")
+    denied(decide(AUDITOR, "alert.ack", Resource(TENANT, ("agent-1",))), "role")
     nowhere = dataclasses.replace(AUDITOR, tenant=None)
     denied(decide(nowhere, "audit.read", Resource(None)), "tenant")
 
