@@ -24,10 +24,7 @@ def read_documents(path: Path, *, columns: tuple[str, ...] = ()) -> list[tuple[i
     Raises BadInput for an unreadable file, another extension, a line that is not JSON, a
     malformed CSV row, or a header without a required column (naming file, line, field)."""
     file = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BadInput(f"cannot read: {exc}", file=file) from exc
+    text = read_text(path)
     suffix = path.suffix.lower()
     if suffix in JSON_SUFFIXES:
         return json_lines(text, file)
@@ -36,9 +33,20 @@ def read_documents(path: Path, *, columns: tuple[str, ...] = ()) -> list[tuple[i
     raise BadInput("expected a .jsonl or .csv file", file=file)
 
 
+def read_text(path: Path) -> str:
+    """The file as UTF-8 text. Raises BadInput naming the file when it cannot be read."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BadInput(f"cannot read: {exc}", file=str(path)) from exc
+
+
 def json_lines(text: str, file: str) -> list[tuple[int, object]]:
+    """Each non-blank line's JSON value with its line number. Lines end at "\n" only (a JSON
+    string may hold U+2028 or a form feed unescaped, which `str.splitlines` would cut at).
+    Raises BadInput naming file and line for a line that is not JSON."""
     out: list[tuple[int, object]] = []
-    for n, line in enumerate(text.splitlines(), start=1):
+    for n, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         try:

@@ -27,7 +27,6 @@ into false ones.
 
 from __future__ import annotations
 
-import json
 import statistics
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -40,6 +39,7 @@ from strongroom.detect.auditor import Auditor
 from strongroom.detect.context import Context
 from strongroom.detect.detectors.interface import Detector
 from strongroom.detect.events import Event, iso, parse_time
+from strongroom.documents import json_lines, read_text
 from strongroom.errors import BadInput
 
 SLACK_S = 3600.0
@@ -97,17 +97,11 @@ def _label(obj: Any) -> Label:
     return Label(scenario, actor, times["start"], times["end"])
 
 
-def parse_labels(lines: Iterable[str | bytes], source: str) -> list[Label]:
+def parse_labels(text: str, source: str) -> list[Label]:
     """Labels from JSON lines (blank lines ignored). Raises BadInput naming `source`, the line
     and the field at the first malformed line, an unknown scenario included."""
     labels: list[Label] = []
-    for n, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except ValueError:
-            raise BadInput("not valid JSON", file=source, line=n) from None
+    for n, obj in json_lines(text, source):
         try:
             labels.append(_label(obj))
         except BadInput as exc:
@@ -118,12 +112,7 @@ def parse_labels(lines: Iterable[str | bytes], source: str) -> list[Label]:
 def read_labels(path: Path) -> list[Label]:
     """The labels of `path` (`labels.jsonl` as the simulator writes it). Raises BadInput when
     the file cannot be read or a line is malformed."""
-    try:
-        fh = path.open("rb")
-    except OSError as exc:
-        raise BadInput(f"cannot read: {exc.strerror}", file=str(path)) from exc
-    with fh:
-        return parse_labels(fh, path.name)
+    return parse_labels(read_text(path), path.name)
 
 
 class ActorDays:

@@ -33,7 +33,7 @@ from __future__ import annotations
 import json
 import random
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,6 +42,7 @@ from strongroom.dlp import corpus_parts as parts
 from strongroom.dlp import corpus_templates as tpl
 from strongroom.dlp import corpus_values as values
 from strongroom.dlp.finding import ENTITIES
+from strongroom.documents import json_lines, read_text
 from strongroom.errors import BadInput
 
 KINDS = ("chat", "transcript", "email", "note")
@@ -417,18 +418,12 @@ def _sample(obj: Any) -> Sample:
     return Sample(sid, found["kind"], found["country"], text, labels)
 
 
-def parse_corpus(lines: Iterable[str | bytes], source: str) -> list[Sample]:
+def parse_corpus(text: str, source: str) -> list[Sample]:
     """Samples from JSON lines (blank lines ignored). Raises BadInput naming `source`, the line
     and the field at the first malformed line, or at a repeated id."""
     out: list[Sample] = []
     seen: set[str] = set()
-    for n, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except ValueError:
-            raise BadInput("not valid JSON", file=source, line=n) from None
+    for n, obj in json_lines(text, source):
         try:
             s = _sample(obj)
         except BadInput as exc:
@@ -442,9 +437,4 @@ def parse_corpus(lines: Iterable[str | bytes], source: str) -> list[Sample]:
 
 def read_corpus(path: Path) -> list[Sample]:
     """The samples of `path`. Raises BadInput when it cannot be read or a line is malformed."""
-    try:
-        fh = path.open("rb")
-    except OSError as exc:
-        raise BadInput(f"cannot read: {exc.strerror}", file=str(path)) from exc
-    with fh:
-        return parse_corpus(fh, str(path))
+    return parse_corpus(read_text(path), str(path))

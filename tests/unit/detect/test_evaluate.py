@@ -163,8 +163,8 @@ def test_overall_median_pools_every_scenario() -> None:
     assert report.total.recall == 1.0
 
 
-def _lines(*docs: object) -> list[str]:
-    return [d if isinstance(d, str) else json.dumps(d) for d in docs]
+def _lines(*docs: object) -> str:
+    return "\n".join(d if isinstance(d, str) else json.dumps(d) for d in docs)
 
 
 GOOD = {"scenario": "bulk_lookup", "actor": "a-1", "start": iso(T0), "end": iso(T0 + H)}
@@ -172,7 +172,7 @@ GOOD = {"scenario": "bulk_lookup", "actor": "a-1", "start": iso(T0), "end": iso(
 
 def test_labels_file_is_read_with_blank_lines_ignored(tmp_path: Path) -> None:
     path = tmp_path / "labels.jsonl"
-    path.write_text("\n".join(_lines(GOOD, "", {**GOOD, "actor": "a-2"})) + "\n")
+    path.write_text(_lines(GOOD, "", {**GOOD, "actor": "a-2"}) + "\n")
     assert read_labels(path) == [
         Label("bulk_lookup", "a-1", T0, T0 + H),
         Label("bulk_lookup", "a-2", T0, T0 + H),

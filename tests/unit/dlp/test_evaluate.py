@@ -145,8 +145,8 @@ def test_report_lists_every_entity_type_in_order_then_others() -> None:
 GOOD = {"id": "a", "kind": "note", "country": "GB", "text": "hi Ana", "entities": []}
 
 
-def lines(*objs: object) -> list[str]:
-    return [o if isinstance(o, str) else json.dumps(o) for o in objs]
+def lines(*objs: object) -> str:
+    return "\n".join(o if isinstance(o, str) else json.dumps(o) for o in objs)
 
 
 @pytest.mark.parametrize(
