@@ -283,20 +283,30 @@ def create_app(
     return app
 
 
+APP_FACTORY = "strongroom.api.app:create_app"
+"""What each worker process imports and calls (`create_app()`: the instance at $STRONGROOM_HOME)."""
+
+
 def server_config(
-    app: FastAPI,
+    app: FastAPI | str,
     *,
     host: str,
     port: int,
     tls: tuple[Path, Path] | None,
     log_config: dict[str, Any] | None = None,
+    workers: int = 1,
 ) -> uvicorn.Config:
     """How uvicorn serves the app: TLS unless `tls` is None; no access log of its own (the
     app writes one without query strings); no `Server` header; the client address as the
-    socket reports it (forwarding headers are not believed)."""
+    socket reports it (forwarding headers are not believed). Several `workers` need `app` as
+    an import string of a factory (`APP_FACTORY`): each process builds its own."""
     cert, key = tls if tls is not None else (None, None)
+    if workers > 1 and not isinstance(app, str):
+        raise ValueError("several workers need the app as an import string (APP_FACTORY)")
     return uvicorn.Config(
         app,
+        factory=isinstance(app, str),
+        workers=workers,
         host=host,
         port=port,
         ssl_certfile=str(cert) if cert else None,
@@ -308,3 +318,19 @@ def server_config(
         lifespan="on",
         timeout_graceful_shutdown=5,
     )
+
+
+def run_server(conf: uvicorn.Config) -> None:
+    """Serve until stopped: in this process, or in `conf.workers` processes that share one
+    listening socket under uvicorn's supervisor (which restarts a worker that dies).
+
+    Python runs one request's code at a time per process, so one process uses one core;
+    workers use the rest. They share the stores, the ledger (appends are serialised by the
+    database) and the live auditor's cursor; each keeps its own rate-limit buckets, and only
+    one of them at a time runs the live auditor (`api/live.py`)."""
+    if conf.workers > 1:
+        from uvicorn.supervisors import Multiprocess
+
+        Multiprocess(conf, sockets=[conf.bind_socket()]).run()
+    else:
+        uvicorn.Server(conf).run()

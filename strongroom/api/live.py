@@ -2,6 +2,12 @@
 judges the ledger's new entries every `STRONGROOM_DETECT_INTERVAL` seconds (default 5; 0 turns
 it off) with this process's watcher (`detect.live`).
 
+Under `serve --workers N` only one process of the machine watches at a time: the one holding
+an exclusive lock on `$STRONGROOM_HOME/run/auditor.lock`. The others keep trying each round,
+so when that process dies (the lock goes with it) another takes over from the stored cursor.
+Two watchers would not double an alert (the cursor only moves from where it was read), but
+each would replay and judge the whole ledger for nothing.
+
 The watcher runs on a worker thread of its own, never on the event loop, one batch at a time.
 An error never stops the server nor the watching: it is logged on `strongroom.detect` by kind
 and type only (an exception's text may quote a value), and the next round tries again. At
@@ -10,10 +16,12 @@ shutdown the round under way finishes before the instance is closed.
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import math
 import os
 import traceback
+from pathlib import Path
 
 import anyio
 import anyio.to_thread
@@ -24,6 +32,7 @@ from strongroom.instance import Instance
 
 INTERVAL_ENV = "STRONGROOM_DETECT_INTERVAL"
 DEFAULT_INTERVAL_S = 5.0
+LOCK_FILE = Path("run") / "auditor.lock"
 
 log = logging.getLogger("strongroom.detect")
 
@@ -47,12 +56,53 @@ def detect_interval() -> float:
     return seconds
 
 
+class WatchLock:
+    """The machine-wide right to watch: an exclusive `flock` held until the process ends (the
+    kernel releases it then, however the process ends)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fd: int | None = None
+
+    def held(self) -> bool:
+        """True once this process holds the lock; otherwise one try, without waiting."""
+        if self._fd is not None:
+            return True
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            return False
+        self._fd = fd
+        return True
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # closing the descriptor drops the flock
+            self._fd = None
+
+
 async def keep_watching(inst: Instance, interval: float) -> None:
-    """Watch `inst`'s ledger every `interval` seconds until cancelled."""
+    """Watch `inst`'s ledger every `interval` seconds until cancelled, while this process
+    holds the machine's watch lock."""
     watcher = live.watcher_for(inst)
     limiter = anyio.CapacityLimiter(1)  # its own thread: requests keep the whole pool
+    lock = WatchLock(inst.home / LOCK_FILE)
+    try:
+        await _rounds(watcher, limiter, lock, interval)
+    finally:
+        lock.release()
+
+
+async def _rounds(
+    watcher: live.Watcher, limiter: anyio.CapacityLimiter, lock: WatchLock, interval: float
+) -> None:
     while True:
         await anyio.sleep(interval)
+        if not lock.held():
+            continue  # another process on this machine watches
         try:
             await anyio.to_thread.run_sync(watcher.once, limiter=limiter)
         except StrongroomError as exc:

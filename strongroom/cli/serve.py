@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import copy
 import logging
+import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from strongroom import config
 from strongroom.cli.main import run
 from strongroom.errors import BadInput
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 log = logging.getLogger("strongroom.api")
 
@@ -78,6 +82,15 @@ def serve(
     tls_key: Annotated[
         Path | None, typer.Option("--tls-key", help="Its private key (PEM).")
     ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            min=1,
+            max=64,
+            help="Processes serving requests (one core each); default 1.",
+        ),
+    ] = 1,
     insecure_http: Annotated[
         bool,
         typer.Option(
@@ -88,23 +101,32 @@ def serve(
 ) -> None:
     """Serve the REST API under /v1 over TLS (OpenAPI at /v1/openapi.json, docs at /v1/docs).
 
-    Example: strongroom serve --port 8443
+    Example: strongroom serve --port 8443 --workers 2
     """
-    import uvicorn
-
-    from strongroom.api.app import create_app, server_config
+    from strongroom.api.app import APP_FACTORY, create_app, run_server, server_config
 
     def action() -> None:
         home = config.home()
         config.load_instance(home)  # fails here, plainly, when there is no instance
         tls = _tls(tls_cert, tls_key, insecure_http, home)
-        app = create_app(home)
+        if workers > 1:
+            # Each worker builds the app from the environment: the same instance as here, and
+            # settings checked here first, so a bad one fails once, plainly, not per worker.
+            os.environ["STRONGROOM_HOME"] = str(home)
+            create_app(home)
+            app: FastAPI | str = APP_FACTORY
+        else:
+            app = create_app(home)
         # Building the configuration sets up logging, so the lines below reach stderr.
-        conf = server_config(app, host=host, port=port, tls=tls, log_config=log_config())
+        conf = server_config(
+            app, host=host, port=port, tls=tls, log_config=log_config(), workers=workers
+        )
         if tls is None:
             log.warning(INSECURE_WARNING, host, port)
         else:
             log.info("TLS certificate %s", tls[0])
-        uvicorn.Server(conf).run()
+        if workers > 1:
+            log.info("%d worker processes", workers)
+        run_server(conf)
 
     run(False, action, lambda _: None)

@@ -34,9 +34,11 @@ from strongroom.api.limits import RateSettings
 from strongroom.api.problems import PROBLEM_BASE, PROBLEM_JSON
 from strongroom.api.routes.context import BadgeIn, TicketIn
 from strongroom.api.routes.grants import Action, GrantRequest
+from strongroom.audit.log import verify as verify_ledger
 from strongroom.crypto.tls import ensure_server_certificate, new_server_certificate
 from strongroom.errors import KeyUnavailable
 from strongroom.instance import open_instance
+from strongroom.store.engine import transaction
 from strongroom.vault import records as vault_records
 from strongroom.vault import tenants
 from tests.conftest import demo_spec
@@ -696,3 +698,56 @@ def test_a_burst_of_parallel_requests_queues_instead_of_failing(
     with ThreadPoolExecutor(24) as pool:
         statuses = [s for batch in pool.map(work, range(24)) for s in batch]
     assert statuses == [200] * len(statuses)
+
+
+def test_two_workers_serve_one_instance_and_chain_one_ledger(
+    permit_all: None, api_home: ApiHome, serve_process: Any
+) -> None:
+    """`--workers 2`: two processes on one port, both deciding and recording; the ledger they
+    write together verifies, with an entry for every request."""
+    import ssl
+
+    proc, port = serve_process("--workers", "2")
+    cert = api_home.home / "tls" / "server.crt"
+    deadline = time.monotonic() + 30
+    while not cert.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    verify = ssl.create_default_context(cafile=str(cert))
+    base = f"https://localhost:{port}"
+    assert _wait_for(f"{base}/v1/health", verify).status_code == 200
+    who = enrol(api_home.home, "alice", "agent")
+    with httpx.Client(base_url=base, verify=verify, timeout=30) as c:
+        r = c.post(
+            "/v1/sessions",
+            json={"username": who.name, "password": who.password, "totp": who.totp.now()},
+        )
+        assert r.status_code == 201, r.text
+        token = r.json()["token"]
+    ids = [row["id"] for row in api_home.rows[:40]]
+
+    def one(subject: str) -> int:
+        # A connection per request, so the kernel spreads them over both workers.
+        with httpx.Client(base_url=base, verify=verify, timeout=30) as c:
+            got = c.get(
+                f"/v1/tenants/{TENANT}/records/{subject}",
+                headers={"Authorization": f"Bearer {token}"},
+            )
+        return got.status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        statuses = list(pool.map(one, ids))
+    proc.terminate()
+    _, err = proc.communicate(timeout=30)
+    assert statuses == [200] * len(ids)
+    assert err.count("Started server process") == 2, err[-2000:]
+    inst = open_instance(api_home.home)
+    try:
+        report = verify_ledger(inst)
+        with transaction(inst.data, read_only=True) as tx:
+            gets = tx.column(
+                "SELECT seq FROM audit_entries WHERE body LIKE '%\"record.get\"%'"
+            )
+    finally:
+        inst.close()
+    assert report.intact, report.problems
+    assert len(gets) == len(ids)
