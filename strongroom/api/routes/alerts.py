@@ -12,7 +12,7 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
 from strongroom.api import problems
-from strongroom.api.auth import Actor, Context, Inst
+from strongroom.api.auth import Call
 from strongroom.detect import alerts
 from strongroom.detect.alert import SCENARIOS
 from strongroom.detect.alerts import AlertFilters, StoredAlert
@@ -61,9 +61,7 @@ def alert_out(a: StoredAlert) -> AlertOut:
 
 @router.get("", responses=problems.STANDARD)
 def list_alerts(
-    inst: Inst,
-    actor: Actor,
-    ctx: Context,
+    call: Call,
     status: Status | None = None,
     about: Annotated[
         str | None,
@@ -84,17 +82,17 @@ def list_alerts(
     f = AlertFilters(
         status, about, scenario, tenant, stamp(since) if since is not None else None, before
     )
-    page = alerts.list_alerts(inst, actor, f, limit, ctx)
+    page = alerts.list_alerts(call.inst, call.principal, f, limit, call.context)
     return AlertList(alerts=[alert_out(a) for a in page.alerts], more=page.more)
 
 
 @router.get("/{alert_id}", responses=problems.STANDARD)
-def show_alert(alert_id: AlertId, inst: Inst, actor: Actor, ctx: Context) -> AlertOut:
+def show_alert(alert_id: AlertId, call: Call) -> AlertOut:
     """One alert, with its explanation and evidence."""
-    return alert_out(alerts.show_alert(inst, actor, alert_id, ctx))
+    return alert_out(alerts.show_alert(call.inst, call.principal, alert_id, call.context))
 
 
 @router.post("/{alert_id}/ack", responses=problems.STANDARD)
-def ack_alert(alert_id: AlertId, body: AckIn, inst: Inst, actor: Actor, ctx: Context) -> AlertOut:
+def ack_alert(alert_id: AlertId, body: AckIn, call: Call) -> AlertOut:
     """Acknowledge an open alert with a note (once; not one about yourself)."""
-    return alert_out(alerts.ack_alert(inst, actor, alert_id, body.note, ctx))
+    return alert_out(alerts.ack_alert(call.inst, call.principal, alert_id, body.note, call.context))

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from strongroom.access import ledger_view
 from strongroom.api import problems
-from strongroom.api.auth import Actor, Context, Inst
+from strongroom.api.auth import Call
 from strongroom.api.routes import TenantId
 from strongroom.audit.search import Filters
 from strongroom.store.engine import stamp
@@ -67,9 +67,7 @@ def _stored(ts: datetime | None) -> str | None:
 @router.get("", responses=problems.STANDARD)
 def audit_log(
     tenant: TenantId,
-    inst: Inst,
-    actor: Actor,
-    ctx: Context,
+    call: Call,
     since: Annotated[datetime | None, Query(description="From this time (ISO 8601).")] = None,
     until: Annotated[datetime | None, Query(description="Before this time.")] = None,
     action: Annotated[
@@ -79,7 +77,7 @@ def audit_log(
 ) -> AuditPage:
     """Entries that touched this tenant, oldest first; page on with `since`."""
     f = Filters(tenant=tenant, action=action, since=_stored(since), until=_stored(until))
-    page = ledger_view.search(inst, actor, f, limit, ctx)
+    page = ledger_view.search(call.inst, call.principal, f, limit, call.context)
     return AuditPage(
         tenant=tenant,
         entries=[AuditEntry(index=seq, **e) for seq, e in page.entries],

@@ -15,7 +15,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from strongroom.access import context
 from strongroom.api import problems
-from strongroom.api.auth import Actor, Context, Inst
+from strongroom.api.auth import Call
 from strongroom.api.routes import TenantId
 from strongroom.vault.spec import TENANT_ID
 
@@ -73,9 +73,7 @@ def _stored(res: context.IngestResult) -> Stored:
 def register_tickets(
     tenant: TenantId,
     body: Annotated[list[TicketIn] | TicketIn, Body(description="A ticket or a list of them.")],
-    inst: Inst,
-    actor: Actor,
-    ctx: Context,
+    call: Call,
 ) -> Stored:
     """Register (or update, e.g. to close) tickets of this tenant."""
     batch = body if isinstance(body, list) else [body]
@@ -83,7 +81,11 @@ def register_tickets(
         {**t.model_dump(mode="json", exclude_none=True), "tenant": t.tenant or tenant}
         for t in batch
     ]
-    return _stored(context.ingest(inst, actor, "tickets", docs, tenant=tenant, context=ctx))
+    return _stored(
+        context.ingest(
+            call.inst, call.principal, "tickets", docs, tenant=tenant, context=call.context
+        )
+    )
 
 
 def _batch() -> Any:
@@ -91,27 +93,23 @@ def _batch() -> Any:
 
 
 @router.post("/v1/badges", responses=problems.STANDARD)
-def record_badges(
-    body: Annotated[list[BadgeIn], _batch()], inst: Inst, actor: Actor, ctx: Context
-) -> Stored:
+def record_badges(body: Annotated[list[BadgeIn], _batch()], call: Call) -> Stored:
     """Badge events from the physical access system."""
     docs = [b.model_dump(mode="json") for b in body]
-    return _stored(context.ingest(inst, actor, "badges", docs, context=ctx))
+    return _stored(context.ingest(call.inst, call.principal, "badges", docs, context=call.context))
 
 
 @router.post("/v1/shifts", responses=problems.STANDARD)
-def record_shifts(
-    body: Annotated[list[ShiftIn], _batch()], inst: Inst, actor: Actor, ctx: Context
-) -> Stored:
+def record_shifts(body: Annotated[list[ShiftIn], _batch()], call: Call) -> Stored:
     """Shifts from workforce management."""
     docs = [s.model_dump(mode="json") for s in body]
-    return _stored(context.ingest(inst, actor, "shifts", docs, context=ctx))
+    return _stored(context.ingest(call.inst, call.principal, "shifts", docs, context=call.context))
 
 
 @router.post("/v1/training", responses=problems.STANDARD)
-def record_training(
-    body: Annotated[list[TrainingIn], _batch()], inst: Inst, actor: Actor, ctx: Context
-) -> Stored:
+def record_training(body: Annotated[list[TrainingIn], _batch()], call: Call) -> Stored:
     """Training records from the learning system."""
     docs = [t.model_dump(mode="json") for t in body]
-    return _stored(context.ingest(inst, actor, "training", docs, context=ctx))
+    return _stored(
+        context.ingest(call.inst, call.principal, "training", docs, context=call.context)
+    )

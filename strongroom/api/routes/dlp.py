@@ -15,7 +15,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from strongroom.api import problems
-from strongroom.api.auth import Actor, Context, Inst
+from strongroom.api.auth import Call
 from strongroom.api.routes import TenantId
 from strongroom.dlp.finding import Finding
 from strongroom.errors import BadInput
@@ -95,19 +95,27 @@ def _out(f: Finding) -> FindingOut:
 
 
 @router.post("/scan", responses=problems.STANDARD)
-def scan(tenant: TenantId, body: ScanIn, inst: Inst, actor: Actor, ctx: Context) -> ScanOut:
+def scan(tenant: TenantId, body: ScanIn, call: Call) -> ScanOut:
     """The findings in each text (types, offsets, scores; never the values). Stores nothing;
     recorded as `dlp.scan` with counts per type."""
-    found = free_text.scan(inst, actor, tenant, _bounded(body.texts), body.entities, ctx)
+    found = free_text.scan(
+        call.inst, call.principal, tenant, _bounded(body.texts), body.entities, call.context
+    )
     return ScanOut(results=[[_out(f) for f in fs] for fs in found])
 
 
 @router.post("/redact", responses=problems.STANDARD)
-def redact(tenant: TenantId, body: RedactIn, inst: Inst, actor: Actor, ctx: Context) -> RedactOut:
+def redact(tenant: TenantId, body: RedactIn, call: Call) -> RedactOut:
     """Each text with its findings neutralised by the operator. `hash` and `tokenize` use the
     tenant's keys; tokenize issues card tokens (recorded as `token.tokenize` too), which
     detokenize later returns to the card."""
     texts = free_text.redact(
-        inst, actor, tenant, _bounded(body.texts), body.operator, body.entities, ctx
+        call.inst,
+        call.principal,
+        tenant,
+        _bounded(body.texts),
+        body.operator,
+        body.entities,
+        call.context,
     )
     return RedactOut(texts=texts)

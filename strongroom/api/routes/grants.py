@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from strongroom.access import grants
 from strongroom.access.grants import GrantInfo
 from strongroom.api import problems
-from strongroom.api.auth import Actor, Context, Inst
+from strongroom.api.auth import Call
 from strongroom.vault.spec import TENANT_ID
 
 router = APIRouter(prefix="/v1/grants", tags=["grants"])
@@ -67,12 +67,12 @@ def grant_out(g: GrantInfo) -> GrantOut:
 
 
 @router.post("", status_code=201, responses=problems.STANDARD)
-def request_grant(body: GrantRequest, inst: Inst, actor: Actor, ctx: Context) -> GrantOut:
+def request_grant(body: GrantRequest, call: Call) -> GrantOut:
     """Request a time-boxed grant for someone; pending until a second person approves it."""
     return grant_out(
         grants.request_grant(
-            inst,
-            actor,
+            call.inst,
+            call.principal,
             body.kind,
             body.grantee,
             body.tenant,
@@ -80,28 +80,31 @@ def request_grant(body: GrantRequest, inst: Inst, actor: Actor, ctx: Context) ->
             body.fields,
             body.reason,
             body.hours,
-            context=ctx,
+            context=call.context,
         )
     )
 
 
 @router.post("/{grant_id}/approve", responses=problems.STANDARD)
-def approve_grant(grant_id: GrantId, inst: Inst, actor: Actor, ctx: Context) -> GrantOut:
+def approve_grant(grant_id: GrantId, call: Call) -> GrantOut:
     """Approve a pending grant (neither its requester nor its grantee may)."""
-    return grant_out(grants.approve_grant(inst, actor, grant_id, context=ctx))
+    return grant_out(
+        grants.approve_grant(call.inst, call.principal, grant_id, context=call.context)
+    )
 
 
 @router.post("/{grant_id}/revoke", responses=problems.STANDARD)
-def revoke_grant(grant_id: GrantId, inst: Inst, actor: Actor, ctx: Context) -> GrantOut:
+def revoke_grant(grant_id: GrantId, call: Call) -> GrantOut:
     """End a grant now."""
-    return grant_out(grants.revoke_grant(inst, actor, grant_id, context=ctx))
+    return grant_out(grants.revoke_grant(call.inst, call.principal, grant_id, context=call.context))
 
 
 @router.get("", responses=problems.STANDARD)
 def list_grants(
-    inst: Inst,
-    actor: Actor,
+    call: Call,
     tenant: Annotated[str | None, Query(pattern=TENANT_ID.pattern)] = None,
 ) -> GrantList:
     """Grants, oldest first, with their status now (of one tenant when `tenant` is given)."""
-    return GrantList(grants=[grant_out(g) for g in grants.list_grants(inst, actor, tenant)])
+    return GrantList(
+        grants=[grant_out(g) for g in grants.list_grants(call.inst, call.principal, tenant)]
+    )

@@ -13,8 +13,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from strongroom.api import problems, work
-from strongroom.api.auth import Actor, Context, Inst
+from strongroom.api import problems
+from strongroom.api.auth import Call
 from strongroom.api.routes import SubjectId, TenantId
 from strongroom.errors import BadInput
 from strongroom.vault import records
@@ -92,14 +92,12 @@ def record_out(rec: MaskedRecord) -> RecordOut:
 def put_records(
     tenant: TenantId,
     body: Annotated[list[RecordIn], Body(min_length=1, max_length=MAX_BATCH)],
-    inst: Inst,
-    actor: Actor,
-    ctx: Context,
+    call: Call,
 ) -> PutOut:
     """Store a batch atomically: every record or none. An existing id is replaced. A bad
     record is named by `line` (its 1-based position in the list) and `field`."""
     batch = from_dicts([r.model_dump() for r in body], source="request")
-    res = records.put(inst, actor, tenant, batch, context=ctx)
+    res = records.put(call.inst, call.principal, tenant, batch, context=call.context)
     return PutOut(tenant=res.tenant, created=res.created, updated=res.updated)
 
 
@@ -124,9 +122,7 @@ _FIND_PARAMETER: dict[str, Any] = {
 
 
 @router.get("", responses=problems.STANDARD, openapi_extra=_FIND_PARAMETER)
-async def find_records(
-    tenant: TenantId, request: Request, inst: Inst, actor: Actor, ctx: Context
-) -> Found:
+async def find_records(tenant: TenantId, request: Request, call: Call) -> Found:
     """Records whose searchable field equals the value, once normalised (masked)."""
     pairs = request.query_params.multi_items()
     if len(pairs) != 1:
@@ -135,41 +131,28 @@ async def find_records(
             field="query",
         )
     field, value = pairs[0]
-    found = await work.run(inst, records.find, inst, actor, tenant, field, value, context=ctx)
+    found = await call.run(records.find, tenant, field, value, context=call.context)
     return Found(records=[record_out(r) for r in found])
 
 
 @router.get("/{id}", responses=problems.STANDARD)
-async def get_record(
-    tenant: TenantId, id: SubjectId, inst: Inst, actor: Actor, ctx: Context
-) -> RecordOut:
+async def get_record(tenant: TenantId, id: SubjectId, call: Call) -> RecordOut:
     """The record, masked. An erased subject is a 404 of type `.../erased`."""
-    return record_out(await work.run(inst, records.get, inst, actor, tenant, id, context=ctx))
+    return record_out(await call.run(records.get, tenant, id, context=call.context))
 
 
 @router.post("/{id}/reveal", responses=problems.STANDARD)
-async def reveal_field(
-    tenant: TenantId,
-    id: SubjectId,
-    body: RevealIn,
-    inst: Inst,
-    actor: Actor,
-    ctx: Context,
-) -> Revealed:
+async def reveal_field(tenant: TenantId, id: SubjectId, body: RevealIn, call: Call) -> Revealed:
     """One field in clear, for a stated purpose, under a ticket (body or X-Strongroom-Ticket)."""
-    ctx = replace(ctx, ticket=body.ticket or ctx.ticket)
-    value = await work.run(
-        inst, records.reveal, inst, actor, tenant, id, body.field, body.purpose, context=ctx
-    )
+    ctx = replace(call.context, ticket=body.ticket or call.context.ticket)
+    value = await call.run(records.reveal, tenant, id, body.field, body.purpose, context=ctx)
     return Revealed(tenant=tenant, id=id, field=body.field, value=value)
 
 
 @router.delete("/{id}", responses=problems.STANDARD)
-def erase_record(
-    tenant: TenantId, id: SubjectId, inst: Inst, actor: Actor, ctx: Context
-) -> Erasure:
+def erase_record(tenant: TenantId, id: SubjectId, call: Call) -> Erasure:
     """Erase the customer for good: its data key is destroyed (GDPR art. 17)."""
-    res = records.erase(inst, actor, tenant, id, context=ctx)
+    res = records.erase(call.inst, call.principal, tenant, id, context=call.context)
     return Erasure(
         tenant=str(res["tenant"]),
         id=str(res["id"]),

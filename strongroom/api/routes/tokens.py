@@ -10,8 +10,8 @@ from dataclasses import replace
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from strongroom.api import problems, work
-from strongroom.api.auth import Actor, Context, Inst
+from strongroom.api import problems
+from strongroom.api.auth import Call
 from strongroom.api.routes import TenantId
 from strongroom.vault import tokens
 
@@ -45,23 +45,15 @@ class CardOut(BaseModel):
 
 
 @router.post("", responses=problems.STANDARD)
-async def tokenize(
-    tenant: TenantId, body: TokenizeIn, inst: Inst, actor: Actor, ctx: Context
-) -> TokenOut:
+async def tokenize(tenant: TenantId, body: TokenizeIn, call: Call) -> TokenOut:
     """The tenant's token for a card: the same card always gets the same token."""
-    token = await work.run(
-        inst, tokens.tokenize, inst, actor, tenant, body.class_, body.value, context=ctx
-    )
+    token = await call.run(tokens.tokenize, tenant, body.class_, body.value, context=call.context)
     return TokenOut(tenant=tenant, token=token)
 
 
 @router.post("/detokenize", responses=problems.STANDARD)
-async def detokenize(
-    tenant: TenantId, body: DetokenizeIn, inst: Inst, actor: Actor, ctx: Context
-) -> CardOut:
+async def detokenize(tenant: TenantId, body: DetokenizeIn, call: Call) -> CardOut:
     """The card behind a token, for a stated purpose (recorded)."""
-    ctx = replace(ctx, ticket=body.ticket or ctx.ticket)
-    value = await work.run(
-        inst, tokens.detokenize, inst, actor, tenant, body.token, body.purpose, context=ctx
-    )
+    ctx = replace(call.context, ticket=body.ticket or call.context.ticket)
+    value = await call.run(tokens.detokenize, tenant, body.token, body.purpose, context=ctx)
     return CardOut(tenant=tenant, token=body.token, value=value)
