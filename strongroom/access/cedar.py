@@ -502,6 +502,8 @@ def parse_policy(text: str, source: str) -> CedarPolicy:
 
 
 _installed: dict[Path, tuple[tuple[int, int, int], CedarPolicy]] = {}
+# The installed file's path per home: joining paths costs more than the stat each request pays.
+_paths: dict[Path, Path] = {}
 
 
 def load_policy(home: Path) -> CedarPolicy:
@@ -509,7 +511,9 @@ def load_policy(home: Path) -> CedarPolicy:
     present, else the packaged default. The installed file is re-read only when it changes.
     Raises BadInput when the installed file is not a sound policy set (fails closed: nothing
     is decided on a policy that does not validate)."""
-    path = home / POLICY_FILE
+    path = _paths.get(home)
+    if path is None:
+        path = _paths[home] = home / POLICY_FILE
     try:
         st = path.stat()
     except FileNotFoundError:

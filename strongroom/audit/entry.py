@@ -48,7 +48,7 @@ class Entry:
     @property
     def timestamp(self) -> str:
         ts = self.ts if self.ts.tzinfo is UTC else self.ts.astimezone(UTC)
-        return ts.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+        return ts.isoformat(timespec="microseconds")[:-6] + "Z"  # cut the "+00:00" of UTC
 
     def to_dict(self) -> dict[str, Any]:
         resource: dict[str, Any] = {}
@@ -110,12 +110,16 @@ def canonical_json(value: Any) -> bytes:
     return bytes(rfc8785.dumps(value))
 
 
+# What json.dumps builds on every call with these options; its `encode` keeps no state.
+_ENCODER = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+)
+
+
 def _c_encoded(value: Any) -> bytes:
     """The standard encoder's output, which equals RFC 8785 for plain values. A lone surrogate
     fails the UTF-8 encoding here, as RFC 8785 requires it to fail."""
     try:
-        return json.dumps(
-            value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-        ).encode()
+        return _ENCODER.encode(value).encode()
     except UnicodeEncodeError:
         return bytes(rfc8785.dumps(value))  # raises rfc8785's own error for the same input

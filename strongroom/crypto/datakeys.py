@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidTag
@@ -37,17 +38,22 @@ class Binding:
 
     @property
     def aad(self) -> bytes:
-        # Byte for byte json.dumps(["strongroom/value/v1", tenant, subject, field]), with each
-        # part's JSON text cached: a record's fields share tenant and subject.
-        return (
-            f'["strongroom/value/v1", {_quoted(self.tenant)}, {_quoted(self.subject)}, '
-            f"{_quoted(self.field)}]"
-        ).encode()
+        return _aad(_aad_prefix(self.tenant, self.subject), self.field)
 
 
 @functools.lru_cache(maxsize=4096)
 def _quoted(text: str) -> str:
     return json.dumps(text)
+
+
+def _aad_prefix(tenant: str, subject: str) -> str:
+    # With _aad, byte for byte json.dumps(["strongroom/value/v1", tenant, subject, field]); the
+    # part a record's fields share is built once per record.
+    return f'["strongroom/value/v1", {_quoted(tenant)}, {_quoted(subject)}, '
+
+
+def _aad(prefix: str, field: str) -> bytes:
+    return f"{prefix}{_quoted(field)}]".encode()
 
 
 def _subject_context(tenant: str, subject: str) -> bytes:
@@ -85,13 +91,25 @@ class DataKey:
 
     def unseal(self, sealed: bytes, binding: Binding) -> bytes:
         """Raises KeyUnavailable when the value was altered or belongs elsewhere."""
+        return self._open(sealed, binding.field, binding.aad)
+
+    def unseal_fields(
+        self, tenant: str, subject: str, sealed: Iterable[tuple[str, bytes]]
+    ) -> dict[str, bytes]:
+        """Open several fields of one subject, each exactly as `unseal` would with its Binding
+        and in the order given (the first that fails raises), the binding's common part
+        encoded once: a masked view opens every field of a record. Raises KeyUnavailable."""
+        prefix = _aad_prefix(tenant, subject)
+        return {field: self._open(blob, field, _aad(prefix, field)) for field, blob in sealed}
+
+    def _open(self, sealed: bytes, field: str, aad: bytes) -> bytes:
         if sealed[:1] != _VERSION or len(sealed) < 1 + _NONCE + 16:
-            raise KeyUnavailable(f"sealed value for field '{binding.field}' is malformed")
+            raise KeyUnavailable(f"sealed value for field '{field}' is malformed")
         try:
-            return self._aead.decrypt(sealed[1 : 1 + _NONCE], sealed[1 + _NONCE :], binding.aad)
+            return self._aead.decrypt(sealed[1 : 1 + _NONCE], sealed[1 + _NONCE :], aad)
         except InvalidTag as exc:
             raise KeyUnavailable(
-                f"sealed value for field '{binding.field}' does not open for this tenant, "
+                f"sealed value for field '{field}' does not open for this tenant, "
                 "subject and field (altered or moved)"
             ) from exc
 

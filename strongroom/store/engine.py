@@ -48,7 +48,9 @@ def stamp(when: datetime) -> str:
     """A time as stored (`2026-11-24T00:14:25.123456Z`); a naive time is taken as UTC.
     isoformat, not strftime, so that years below 1000 keep four digits and sort as text."""
     aware = when if when.tzinfo is not None else when.replace(tzinfo=UTC)
-    return aware.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+    # In UTC the offset is always written "+00:00": cut, not dropped with replace(), which
+    # would build one more datetime (every request stamps several times).
+    return aware.astimezone(UTC).isoformat(timespec="microseconds")[:-6] + "Z"
 
 
 def open_engine(url: str) -> Engine:

@@ -7,17 +7,28 @@ digits, a person's initials. Free text is withheld whole: there is no safe part 
 
 from __future__ import annotations
 
+import re
+
 MASKS = ("last4", "last2", "email", "initials", "withhold")
 WITHHELD = "[withheld]"
+# Exactly the characters str.isalnum() accepts (`\w` is those and the underscore), so the
+# starring runs in the regex engine rather than a Python loop per character.
+_ALNUM = re.compile(r"[^\W_]")
 
 
 def _keep_last(value: str, keep: int) -> str:
-    """Star every letter or digit but the last `keep` of them; separators stay."""
-    alnum = [i for i, ch in enumerate(value) if ch.isalnum()]
-    if len(alnum) <= keep:
-        return "*" * len(value)
-    visible = set(alnum[-keep:])
-    return "".join(ch if (i in visible or not ch.isalnum()) else "*" for i, ch in enumerate(value))
+    """Star every letter or digit but the last `keep` (at least 1) of them; separators stay.
+    A value with no more than `keep` of them is starred whole, separators included."""
+    seen = 0
+    for i in range(len(value) - 1, -1, -1):
+        if value[i].isalnum():
+            seen += 1
+            if seen == keep:  # value[i:] is the visible tail
+                head, starred = _ALNUM.subn("*", value[:i])
+                if starred:
+                    return head + value[i:]
+                break
+    return "*" * len(value)
 
 
 def _email(value: str) -> str:

@@ -15,7 +15,16 @@ from strongroom.store.engine import open_engine
 from strongroom.store.tables import data, keys
 
 PACKAGE = Path(strongroom.__file__).parent
-OPENERS = {"decrypt", "unseal", "unwrap", "unwrap_keyset", "reveal_token", "data_key", "data_keys"}
+OPENERS = {
+    "decrypt",
+    "unseal",
+    "unseal_fields",
+    "unwrap",
+    "unwrap_keyset",
+    "reveal_token",
+    "data_key",
+    "data_keys",
+}
 PRIMITIVE_MODULES = ("tink", "cryptography.hazmat.primitives.ciphers", "pkcs11")
 
 

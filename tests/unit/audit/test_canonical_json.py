@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -87,3 +87,44 @@ def test_out_of_domain_numbers_fail_or_match_as_the_reference_does(value: Any) -
             canonical_json(value)
     else:
         assert canonical_json(value) == expected
+
+
+@settings(max_examples=500)
+@given(
+    st.datetimes(
+        min_value=datetime(2, 1, 1),
+        max_value=datetime(9998, 12, 31),
+        timezones=st.just(UTC)
+        | st.builds(
+            timezone, st.timedeltas(min_value=timedelta(hours=-23), max_value=timedelta(hours=23))
+        ),
+    )
+)
+def test_entry_timestamp_matches_the_original_formula(ts: datetime) -> None:
+    entry = Entry(
+        ts=ts, principal="p", role="agent", tenant=None, action="a", outcome="allowed", reason="ok"
+    )
+    utc = ts if ts.tzinfo is UTC else ts.astimezone(UTC)
+    assert entry.timestamp == utc.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+
+
+def test_entry_bytes_are_unchanged() -> None:
+    # A known answer: the ledger's hashes are over these bytes, so they must never drift.
+    entry = Entry(
+        ts=datetime(2026, 11, 24, 0, 14, 25, 123456, tzinfo=UTC),
+        principal="agent-0001",
+        role="agent",
+        tenant="bench",
+        action="record.get",
+        outcome="allowed",
+        reason="allowed by agent-ticket",
+        subjects=("c-000006",),
+        policies=("agent-ticket",),
+        context=RequestContext(ip="127.0.0.1", device="ws-1", site="mnl-1", ticket="T-6"),
+    )
+    assert entry.canonical() == (
+        b'{"action":"record.get","context":{"device":"ws-1","ip":"127.0.0.1","site":"mnl-1",'
+        b'"ticket":"T-6"},"outcome":{"decision":"allowed","policies":["agent-ticket"],'
+        b'"reason":"allowed by agent-ticket"},"principal":"agent-0001","resource":{"subjects":'
+        b'["c-000006"]},"role":"agent","tenant":"bench","ts":"2026-11-24T00:14:25.123456Z","v":1}'
+    )

@@ -66,3 +66,23 @@ def test_seal_fields_opens_with_each_fields_binding(
         assert key.unseal(blob, Binding(tenant, subject, field)) == values[field]
     nonces = [blob[1:13] for blob in sealed.values()]
     assert len(set(nonces)) == len(nonces)
+
+
+@settings(max_examples=100)
+@given(names, names, st.dictionaries(names, st.binary(max_size=40), max_size=6))
+def test_unseal_fields_opens_what_seal_fields_sealed(
+    tenant: str, subject: str, values: dict[str, bytes]
+) -> None:
+    key = DataKey.generate()
+    sealed = key.seal_fields(tenant, subject, values)
+    assert key.unseal_fields(tenant, subject, sealed.items()) == values
+
+
+def test_unseal_fields_names_the_first_field_that_does_not_open() -> None:
+    key = DataKey.generate()
+    sealed = key.seal_fields("acme", "c-1", {"email": b"pat@example.org", "iban": b"GB29"})
+    moved = key.seal(b"pat@example.org", Binding("acme", "c-2", "email"))
+    with pytest.raises(KeyUnavailable, match="field 'email' does not open"):
+        key.unseal_fields("acme", "c-1", [("email", moved), ("iban", b"\x01short")])
+    with pytest.raises(KeyUnavailable, match="field 'iban' is malformed"):
+        key.unseal_fields("acme", "c-1", [("email", sealed["email"]), ("iban", b"\x01short")])

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from strongroom.errors import Conflict
-from strongroom.store.engine import open_engine, transaction
+from strongroom.store.engine import open_engine, stamp, transaction
 
 
 @pytest.fixture
@@ -110,3 +113,30 @@ def test_connections_of_ended_threads_go_back_to_the_pool(tmp_path: Path) -> Non
     assert errors == []
     small.dispose()
     engine.dispose()
+
+
+_offsets = st.builds(
+    timezone, st.timedeltas(min_value=timedelta(hours=-23), max_value=timedelta(hours=23))
+)
+
+
+def _stamp_reference(when: datetime) -> str:
+    """The original formula, which `stamp` must match character for character."""
+    aware = when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+
+
+@settings(max_examples=500)
+@given(
+    st.datetimes(
+        min_value=datetime(2, 1, 1),
+        max_value=datetime(9998, 12, 31),
+        timezones=st.none() | st.just(UTC) | _offsets,
+    )
+)
+def test_stamp_matches_the_reference_formula(when: datetime) -> None:
+    assert stamp(when) == _stamp_reference(when)
+
+
+def test_stamp_of_an_early_year_keeps_four_digits() -> None:
+    assert stamp(datetime(999, 1, 2, 3, 4, 5, 6, tzinfo=UTC)) == "0999-01-02T03:04:05.000006Z"

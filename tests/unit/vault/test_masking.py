@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from strongroom.vault.masking import WITHHELD, mask
+from strongroom.vault.masking import _ALNUM, WITHHELD, _keep_last, mask
 
 
 @pytest.mark.parametrize(
@@ -39,3 +41,28 @@ def test_last4_shows_only_the_last_four_digits(digits: str) -> None:
 def test_short_values_are_starred_whole(value: str) -> None:
     if sum(ch.isalnum() for ch in value) <= 4:
         assert set(mask("last4", value)) <= {"*"}
+
+
+def _keep_last_reference(value: str, keep: int) -> str:
+    """The original per-character implementation, which `_keep_last` must match exactly."""
+    alnum = [i for i, ch in enumerate(value) if ch.isalnum()]
+    if len(alnum) <= keep:
+        return "*" * len(value)
+    visible = set(alnum[-keep:])
+    return "".join(ch if (i in visible or not ch.isalnum()) else "*" for i, ch in enumerate(value))
+
+
+@settings(max_examples=1000)
+@given(
+    st.text(alphabet=st.sampled_from("0123456789abcXYZ _-+./@éß٣Ⅻ²\u00a0"), max_size=30)
+    | st.text(max_size=30),
+    st.integers(min_value=1, max_value=6),
+)
+def test_keep_last_matches_the_reference(value: str, keep: int) -> None:
+    assert _keep_last(value, keep) == _keep_last_reference(value, keep)
+
+
+def test_alnum_pattern_is_exactly_isalnum() -> None:
+    for code in range(sys.maxunicode + 1):
+        ch = chr(code)
+        assert (_ALNUM.match(ch) is not None) == ch.isalnum(), hex(code)
