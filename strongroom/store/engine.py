@@ -12,14 +12,18 @@ engine is disposed): a pool checkout and its reset cost more than a reveal's own
 SQLite runs in WAL mode with `synchronous=NORMAL` (atomic and consistent; a power cut may lose
 the last commits since the last checkpoint, never half of one) and every writing transaction
 starts with BEGIN IMMEDIATE, taking the write lock up front: each gated operation appends to
-the ledger, and taking the lock late would risk SQLite's deadlock on lock upgrade. Driver and
-SQLAlchemy errors never leave this module: they become `StoreUnavailable` or `Conflict`.
+the ledger, and taking the lock late would risk SQLite's deadlock on lock upgrade. Writers
+queue for that lock on a lock file of their own first (`_Writers`), since SQLite's own wait
+sleeps whole milliseconds. Driver and SQLAlchemy errors never leave this module: they become
+`StoreUnavailable` or `Conflict`.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import threading
+import time
 import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -37,6 +41,7 @@ from strongroom.store.wall import APP_ROLE, TENANT_SETTING
 
 Row = tuple[Any, ...]
 _PYFORMAT: dict[str, str] = {}  # SQL with `?` markers -> the same for psycopg's `%s` style
+BUSY_TIMEOUT_S = 30.0  # how long a SQLite writer waits for the write lock
 
 
 def now() -> str:
@@ -66,11 +71,13 @@ def open_engine(url: str) -> Engine:
             if not path.exists():
                 # Created private: the file holds only sealed values, but it is nobody's business.
                 os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-        engine = create_engine(parsed, connect_args={"timeout": 30})
+        engine = create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT_S})
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
         keeper = _Keeper()
         _KEEPERS[engine] = keeper
+        if parsed.database and parsed.database != ":memory:":
+            _WRITERS[engine] = _Writers(Path(f"{parsed.database}.writer-lock"))
         event.listen(engine, "engine_disposed", lambda _engine: keeper.release())
         return engine
     if parsed.get_backend_name() == "postgresql":
@@ -87,7 +94,7 @@ def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
     cur.close()
 
 
@@ -147,6 +154,71 @@ class _Keeper:
 
 
 _KEEPERS: weakref.WeakKeyDictionary[Engine, _Keeper] = weakref.WeakKeyDictionary()
+
+
+_BUSY = "the store is busy: another writer held it for too long"
+
+
+class _Writers:
+    """One writing transaction at a time on a SQLite file, across this process's threads (a
+    re-entrant thread lock) and every process of the machine (an exclusive `flock` on a lock
+    file beside the database), taken before BEGIN IMMEDIATE.
+
+    Why: SQLite's own wait for its write lock (busy_timeout) sleeps 1, 2, 5, 10 ... ms between
+    tries, so under `serve --workers 2` each process slept much of the time another held the
+    lock for a fraction of a millisecond. A waiter here tries again after 50 µs, doubling up
+    to 1 ms. `bench/writers.py`, two processes each running 0.9 ms transactions that hold
+    the lock 0.4 ms: 1,439-1,466 transactions/s and a p99 of 4.2 ms on SQLite's wait alone,
+    1,689-1,692/s and 1.4 ms with this queue.
+
+    Any process not using this module (the sqlite3 shell) still meets SQLite's own lock, so
+    nothing depends on this one for correctness: it only decides who goes first, sooner.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._thread = threading.RLock()
+        self._depth = 0
+        self._fd: int | None = None
+        self._pid = 0
+
+    def acquire(self, timeout: float = BUSY_TIMEOUT_S) -> None:
+        """Raises StoreUnavailable after `timeout` seconds without the lock."""
+        deadline = time.monotonic() + timeout
+        if not self._thread.acquire(timeout=timeout):
+            raise StoreUnavailable(_BUSY)
+        try:
+            if self._depth == 0:
+                self._lock_file(deadline)
+        except BaseException:
+            self._thread.release()
+            raise
+        self._depth += 1
+
+    def release(self) -> None:
+        self._depth -= 1
+        if self._depth == 0 and self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        self._thread.release()
+
+    def _lock_file(self, deadline: float) -> None:
+        if self._fd is None or self._pid != os.getpid():
+            # A forked child shares its parent's descriptor, and so its lock: open its own.
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            self._pid = os.getpid()
+        pause = 50e-6
+        while True:
+            try:
+                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise StoreUnavailable(_BUSY) from None
+                time.sleep(pause)
+                pause = min(pause * 2, 1e-3)
+
+
+_WRITERS: weakref.WeakKeyDictionary[Engine, _Writers] = weakref.WeakKeyDictionary()
 
 
 class Tx:
@@ -233,6 +305,21 @@ def transaction(
     only `tenant`'s rows of tenant-owned tables (none when no tenant is given).
     Raises Conflict on a uniqueness violation, StoreUnavailable on any other database failure.
     """
+    writers = None if read_only else _WRITERS.get(engine)
+    if writers is None:
+        with _transaction(engine, read_only, tenant) as tx:
+            yield tx
+        return
+    writers.acquire()
+    try:
+        with _transaction(engine, read_only, tenant) as tx:
+            yield tx
+    finally:
+        writers.release()
+
+
+@contextmanager
+def _transaction(engine: Engine, read_only: bool, tenant: str | None) -> Iterator[Tx]:
     dialect = engine.dialect.name
     dbapi = engine.dialect.loaded_dbapi
     keeper = _KEEPERS.get(engine)

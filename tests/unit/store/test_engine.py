@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from strongroom.errors import Conflict
-from strongroom.store.engine import open_engine, stamp, transaction
+from strongroom.errors import Conflict, StoreUnavailable
+from strongroom.store.engine import _Writers, open_engine, stamp, transaction
 
 
 @pytest.fixture
@@ -140,3 +140,70 @@ def test_stamp_matches_the_reference_formula(when: datetime) -> None:
 
 def test_stamp_of_an_early_year_keeps_four_digits() -> None:
     assert stamp(datetime(999, 1, 2, 3, 4, 5, 6, tzinfo=UTC)) == "0999-01-02T03:04:05.000006Z"
+
+
+# Writers queue on a lock file before SQLite's own write lock ------------------------------
+
+
+def test_a_writer_waits_for_another_and_gives_up_after_its_timeout(tmp_path: Path) -> None:
+    path = tmp_path / "db.writer-lock"
+    first, second = _Writers(path), _Writers(path)  # two descriptors: as two processes
+    first.acquire()
+    with pytest.raises(StoreUnavailable, match="busy"):
+        second.acquire(timeout=0.05)
+    first.release()
+    second.acquire(timeout=1)
+    second.release()
+
+
+def test_the_lock_is_reentrant_and_held_until_the_outer_release(tmp_path: Path) -> None:
+    path = tmp_path / "db.writer-lock"
+    mine, other = _Writers(path), _Writers(path)
+    mine.acquire()
+    mine.acquire()
+    mine.release()
+    with pytest.raises(StoreUnavailable):
+        other.acquire(timeout=0.02)
+    mine.release()
+    other.acquire(timeout=1)
+    other.release()
+
+
+def test_threads_of_one_process_take_turns(tmp_path: Path) -> None:
+    shared = _Writers(tmp_path / "db.writer-lock")
+    inside = 0
+    most = 0
+    guard = threading.Lock()
+
+    def write() -> None:
+        nonlocal inside, most
+        for _ in range(50):
+            shared.acquire()
+            with guard:
+                inside += 1
+                most = max(most, inside)
+            with guard:
+                inside -= 1
+            shared.release()
+
+    threads = [threading.Thread(target=write) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert most == 1
+
+
+def test_writing_transactions_take_the_lock_file_and_reads_do_not(engine) -> None:  # type: ignore[no-untyped-def]
+    lock = Path(str(engine.url.database) + ".writer-lock")
+    other = _Writers(lock)
+    with transaction(engine, read_only=True):
+        other.acquire(timeout=0.5)  # a read leaves the lock to writers
+        other.release()
+    with transaction(engine) as tx:
+        tx.run("CREATE TABLE IF NOT EXISTS t (x INTEGER)")
+        with pytest.raises(StoreUnavailable):
+            other.acquire(timeout=0.02)
+    other.acquire(timeout=0.5)
+    other.release()
+    assert lock.stat().st_mode & 0o777 == 0o600
