@@ -15,8 +15,9 @@ bearer token on every request, `X-Strongroom-Device`, `-Site` and `-Ticket` head
 for each subject an open `payment` ticket assigned to the agent. The records and the
 tickets are stored through the API by a service account (the CRM, with an API key); the
 agent's current shift at its site, its floor badge-in and its current data-protection
-training through the API by a security officer's session (the default policy refuses them
-from a tenant-bound service account: they name no tenant). The three principals are enrolled
+training through the API by a workforce integration (a service account without a tenant,
+with its own API key, as the door system, the rota and the training platform would be). The
+three principals are enrolled
 by the local operator, as `strongroom principal add` does. The default Cedar policy decides
 every request on facts gathered in its transaction; every request writes its ledger entry;
 checkpoints are issued as they fall due. The per-principal rate limit is raised for the run
@@ -89,7 +90,7 @@ SITE = "mnl-1"
 DEVICE = "ws-mnl-1-0042"
 AGENT = "agent-0001"
 SERVICE = "crm-bench"
-OFFICER = "secops-bench"
+WORKFORCE = "workforce-bench"
 FIELD = "card_number"
 PURPOSE = "refund on ticket"
 CLIENTS = (8, 64)
@@ -243,12 +244,11 @@ def _enrol(inst: Any, name: str, role: str, tenant: str | None, site: str | None
     return Enrolled(name, e.password, totp)
 
 
-def create_instance(
-    home: Path, n_records: int
-) -> tuple[list[dict[str, str]], Enrolled, Enrolled, str]:
-    """Instance, tenant, and principals enrolled by the local operator: the agent, a security
-    officer (who feeds shifts, badges and training) and a service account (the CRM).
-    Returns the records to store, the agent, the officer and the service's API key."""
+def create_instance(home: Path, n_records: int) -> tuple[list[dict[str, str]], Enrolled, str, str]:
+    """Instance, tenant, and principals enrolled by the local operator: the agent, a
+    workforce integration (a service account without a tenant: shifts, badges, training) and
+    the CRM's service account. Returns the records to store, the agent, and the workforce's
+    and the CRM's API keys."""
     from strongroom.access import identity, local_operator
     from strongroom.instance import init_instance
     from strongroom.sim.customers import SPEC_YAML, customers
@@ -260,12 +260,13 @@ def create_instance(
     try:
         tenants.create(inst, op, parse_spec(SPEC_YAML.format(tenant=TENANT, name="Bench")))
         agent = _enrol(inst, AGENT, "agent", TENANT, SITE)
-        officer = _enrol(inst, OFFICER, "security_officer", None, None)
+        identity.add_principal(inst, op, WORKFORCE, "service", None)
+        workforce = identity.issue_api_key(inst, op, WORKFORCE)
         identity.add_principal(inst, op, SERVICE, "service", TENANT)
         api_key = identity.issue_api_key(inst, op, SERVICE)
     finally:
         inst.close()
-    return list(customers(n_records, seed=2026)), agent, officer, api_key
+    return list(customers(n_records, seed=2026)), agent, workforce, api_key
 
 
 def _ok(r: httpx.Response, what: str) -> httpx.Response:
@@ -285,11 +286,11 @@ def sign_in(c: httpx.Client, who: Enrolled) -> str:
 
 
 def provision(
-    url: str, cert: Path, rows: list[dict[str, str]], api_key: str, officer: Enrolled
+    url: str, cert: Path, rows: list[dict[str, str]], api_key: str, workforce: str
 ) -> None:
-    """Records and tickets stored by the service account (the CRM); the agent's shift,
-    badge-in and training by the security officer (a tenant-bound service account may not
-    post them: they name no tenant, and forbid-other-tenant denies it)."""
+    """Records and tickets stored by the CRM's service account; the agent's shift, badge-in
+    and training by the workforce integration (the CRM's may not post them: they name no
+    tenant, and its own is a client's)."""
     now = datetime.now(UTC)
     with httpx.Client(base_url=url, verify=_ssl(cert), timeout=120) as c:
         crm = {"Authorization": f"Bearer {api_key}", "X-Strongroom-Device": "crm-1"}
@@ -308,7 +309,7 @@ def provision(
             c.post(f"/v1/tenants/{TENANT}/tickets", json=tickets, headers=crm),
             "register tickets",
         )
-        feeds = {"Authorization": f"Bearer {sign_in(c, officer)}"}
+        feeds = {"Authorization": f"Bearer {workforce}", "X-Strongroom-Device": "doors-1"}
         shift = {
             "actor": AGENT,
             "site": SITE,
@@ -546,7 +547,7 @@ def setup(
     from strongroom.crypto.tls import ensure_server_certificate
 
     home = workdir / "home"
-    rows, agent, officer, api_key = create_instance(home, n_records)
+    rows, agent, workforce, api_key = create_instance(home, n_records)
     cert, key = ensure_server_certificate(home)
     port = free_port()
     exe = Path(sys.executable).with_name("strongroom")
@@ -565,7 +566,7 @@ def setup(
     url = f"https://{HOST}:{port}"
     ours.wait_ready(url, cert)
     say(f"storing {n_records} records, their tickets and the agent's context through the API")
-    provision(url, cert, rows, api_key, officer)
+    provision(url, cert, rows, api_key, workforce)
     ids = [r["id"] for r in rows]
     token, got, shown = sign_in_and_sample(url, cert, agent, ids[0])
     s = Setup(

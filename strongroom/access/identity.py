@@ -73,7 +73,8 @@ __all__ = [
 log = logging.getLogger("strongroom.audit")
 
 SITE = NAME
-NEEDS_TENANT = frozenset({AGENT, CLIENT_AUDITOR, SERVICE})
+# A service account without a tenant is a workforce integration (badges, shifts, training).
+NEEDS_TENANT = frozenset({AGENT, CLIENT_AUDITOR})
 NEEDS_SITE = frozenset({AGENT})
 LOGIN_FAILED = "login failed: check the name, the password and the code"
 LOGIN_NEEDS_CODE = (

@@ -22,8 +22,6 @@ VENDOR = "vendor"
 SERVICE = "service"
 # Roles a principal can be given; the operator is the instance's own CLI user, never stored.
 ROLES = (AGENT, SUPERVISOR, SECURITY_OFFICER, CLIENT_AUDITOR, VENDOR, SERVICE)
-# Roles bound to one tenant: they never act on another's data.
-TENANT_ROLES = frozenset({CLIENT_AUDITOR, SERVICE})
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,12 @@ def add(
     role: Annotated[str, typer.Option("--role", help=f"One of: {', '.join(ROLES)}.")],
     tenant: Annotated[
         str | None,
-        typer.Option("--tenant", "-t", help="Tenant id; agents, auditors and services need one."),
+        typer.Option(
+            "--tenant",
+            "-t",
+            help="Tenant id; agents and auditors need one. A service account without one is "
+            "a workforce integration (badges, shifts, training only).",
+        ),
     ] = None,
     site: Annotated[
         str | None, typer.Option("--site", help="The site an agent works at, e.g. lon-1.")

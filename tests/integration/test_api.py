@@ -252,6 +252,38 @@ def test_service_account_stores_records_with_an_api_key_and_cannot_read_them(
     assert assert_problem(get, 403, "denied")["condition"] == "role"
 
 
+def test_workforce_integrations_feed_badges_shifts_and_training_with_an_api_key(
+    api_home: ApiHome, api_server: ApiServer
+) -> None:
+    """Under the default policy: a service account without a tenant (the door system, the
+    rota, the training platform) posts the staff's context, and nothing of a tenant's; a
+    tenant-bound one (the CRM) may not post staff context."""
+    inst = open_instance(api_home.home)
+    try:
+        identity.add_principal(inst, local_operator(), "doors", "service", None)
+        doors = identity.issue_api_key(inst, local_operator(), "doors")
+        identity.add_principal(inst, local_operator(), "crm", "service", TENANT)
+        crm = identity.issue_api_key(inst, local_operator(), "crm")
+    finally:
+        inst.close()
+    now = datetime.now(UTC)
+    badge = [{"ts": now.isoformat(), "actor": "a-1", "site": "lis-1", "zone": "floor",
+              "direction": "in"}]  # fmt: skip
+    shift = [{"actor": "a-1", "site": "lis-1", "start": now.isoformat(),
+              "end": (now + timedelta(hours=8)).isoformat()}]  # fmt: skip
+    course = [{"actor": "a-1", "course": "data-protection", "completed": now.isoformat(),
+               "expires": (now + timedelta(days=365)).isoformat()}]  # fmt: skip
+    with api_server.client(doors) as c:
+        sent = (("/v1/badges", badge), ("/v1/shifts", shift), ("/v1/training", course))
+        fed = [c.post(path, json=body) for path, body in sent]
+        put = c.post(f"/v1/tenants/{TENANT}/records", json=[{"id": "k-1", "email": "k@x.org"}])
+    with api_server.client(crm) as c:
+        crm_badge = c.post("/v1/badges", json=badge)
+    assert [r.status_code for r in fed] == [200, 200, 200], [r.text for r in fed]
+    assert assert_problem(put, 403, "denied")["condition"] == "tenant"
+    assert assert_problem(crm_badge, 403, "denied")["condition"] == "tenant"
+
+
 # Problems of each kind ------------------------------------------------------------------------
 
 

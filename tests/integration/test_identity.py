@@ -427,7 +427,6 @@ def test_api_keys_are_for_service_accounts_only(inst: Instance, clock: Clock) ->
         ("pat", "agent", None, "lon-1", "tenant"),
         ("pat", "agent", "acme-bank", None, "site"),
         ("pat", "client_auditor", None, None, "tenant"),
-        ("pat", "service", None, None, "tenant"),
         ("pat", "supervisor", None, "Lon 1", "site"),
     ],
 )

@@ -445,6 +445,22 @@ def test_service_integrates_with_its_own_tenant(action: str) -> None:
     denied(decide(SERVICE, action, Resource(OTHER), None, BARE), "tenant")
 
 
+def test_a_service_without_a_tenant_feeds_the_workforce_context_and_nothing_else() -> None:
+    """The door system, the rota and the training platform: badges, shifts and training name
+    no tenant; a tenant-bound service account may not send them (they are not its client's)."""
+    workforce = dataclasses.replace(SERVICE, tenant=None)
+    assert decide(workforce, "context.ingest", Resource(None), None, BARE).allowed
+    denied(decide(workforce, "context.ingest", Resource(TENANT), None, BARE), "tenant")
+    for action in ("record.put", "ticket.register", "token.tokenize", "dlp.scan"):
+        denied(decide(workforce, action, Resource(TENANT), None, BARE), "tenant")
+        denied(decide(workforce, action, Resource(None), None, BARE), "tenant")
+    denied(decide(workforce, "record.get", VIEW, None, BARE), "tenant")
+    denied(decide(SERVICE, "context.ingest", Resource(None), None, BARE), "tenant")
+    for role in ("agent", "client_auditor"):
+        nobody = Principal(PrincipalId("x-1"), role, None, "lis-1")
+        denied(decide(nobody, "context.ingest", Resource(None), None, BARE), "tenant")
+
+
 @pytest.mark.parametrize("purpose", ["payment-capture", "refund", "chargeback", "fraud-review"])
 def test_service_detokenizes_for_an_integration_purpose(purpose: str) -> None:
     token = Resource(TENANT, (), ("CREDIT_CARD",))
