@@ -683,6 +683,35 @@ def test_break_glass_requested_approved_by_a_second_supervisor_used_without_a_ti
     assert all(e["details"]["kind"] == "break_glass" for e in grant_entries)
 
 
+def test_approving_break_glass_needs_the_approvers_fresh_second_factor(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    [gwen] = world.add(("gwen", "agent", TENANT, SITE))
+    [sid] = world.add(("sid", "supervisor", None, SITE), login=False)
+    # Sid signed in (with his code) 20 minutes ago, and has not proved a factor since.
+    then = datetime.now(UTC) - timedelta(minutes=20)
+    monkeypatch.setattr(sessions, "clock", lambda: then)
+    with world.client() as c:
+        login = c.post(
+            "/v1/sessions",
+            json={"username": sid.name, "password": sid.password, "totp": sid.totp.at(then)},
+        )
+    monkeypatch.undo()
+    assert login.status_code == 201, login.text
+    world.tokens[sid.name] = login.json()["token"]
+    asked = _grant(world, "sup-a", grantee=gwen.name, **BREAK_GLASS)
+    assert asked.status_code == 201, asked.text
+    gid = asked.json()["id"]
+    stale = _approve(world, sid.name, gid)
+    with world.client(sid.name) as c:
+        fresh = c.post("/v1/sessions/mfa", json={"totp": sid.totp.now()})
+    again = _approve(world, sid.name, gid)
+    body = denied(stale, "mfa")
+    assert body["policies"] == ["forbid-approval-or-erasure-without-fresh-mfa"]
+    assert ok(fresh)["id"] == sid.name
+    assert ok(again)["status"] == "active" and again.json()["approved_by"] == sid.name
+
+
 def test_break_glass_refused_naming_the_expired_grant_once_it_ends(world: World) -> None:
     row = world.row(16)
     [gil] = world.add(("gil", "agent", TENANT, SITE))

@@ -75,6 +75,7 @@ def facts(**change: Any) -> Facts:
 
 
 BARE = Facts(now=NOW)
+FRESH = Facts(now=NOW, mfa_age_s=60.0)  # a second factor a minute ago
 
 
 def decide(
@@ -384,7 +385,22 @@ def test_supervisor_requests_break_glass_but_not_vendor_access() -> None:
 @pytest.mark.parametrize("approver", [SUPERVISOR, OFFICER], ids=["supervisor", "officer"])
 def test_a_second_person_approves_any_kind(approver: Principal, kind: str) -> None:
     resource = grant_resource(TENANT, "agent-1", kind, requester="sup-2")
-    assert decide(approver, "grant.approve", resource).allowed
+    assert decide(approver, "grant.approve", resource, None, FRESH).allowed
+
+
+@pytest.mark.parametrize("mfa_age_s", [None, 901.0, 86_400.0])
+@pytest.mark.parametrize("approver", [SUPERVISOR, OFFICER], ids=["supervisor", "officer"])
+def test_approving_a_grant_or_erasing_needs_a_fresh_second_factor(
+    approver: Principal, mfa_age_s: float | None
+) -> None:
+    stale = Facts(now=NOW, mfa_age_s=mfa_age_s)
+    resource = grant_resource(TENANT, "agent-1", "break_glass", requester="sup-2")
+    d = decide(approver, "grant.approve", resource, None, stale)
+    denied(d, "mfa")
+    assert "forbid-approval-or-erasure-without-fresh-mfa" in d.policies
+    denied(decide(OFFICER, "record.erase", VIEW, None, stale), "mfa")
+    assert decide(OFFICER, "record.erase", VIEW, None, FRESH).allowed
+    assert decide(OPERATOR, "record.erase", VIEW, None, stale).allowed  # the root-key holder
 
 
 @pytest.mark.parametrize(
@@ -415,8 +431,8 @@ def test_even_the_operator_needs_a_second_person() -> None:
      "audit.read", "audit.search", "alert.read", "alert.ack", "context.ingest", "grant.revoke"],
 )  # fmt: skip
 def test_security_officer_administers_any_tenant(action: str) -> None:
-    assert decide(OFFICER, action, VIEW).allowed
-    assert decide(OFFICER, action, Resource(OTHER)).allowed
+    assert decide(OFFICER, action, VIEW, None, FRESH).allowed
+    assert decide(OFFICER, action, Resource(OTHER), None, FRESH).allowed
 
 
 def test_security_officer_requests_vendor_access_but_not_break_glass() -> None:
