@@ -37,7 +37,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from strongroom.api import live, problems
-from strongroom.api.limits import Limits, RateSettings, worker_threads
+from strongroom.api.limits import Limits, RateSettings, serving_workers, worker_threads
 from strongroom.api.routes import alerts, audit, context, dlp, grants, records, sessions, tokens
 from strongroom.errors import BadInput
 from strongroom.instance import open_instance
@@ -215,14 +215,15 @@ def create_app(
     home: Path | None = None, rates: RateSettings | None = None, *, max_body: int = MAX_BODY
 ) -> FastAPI:
     """The API for the instance at `home` (default: $STRONGROOM_HOME), opened at startup;
-    request bodies above `max_body` bytes are refused (413).
+    request bodies above `max_body` bytes are refused (413). Under `serve --workers N` the
+    rate limits are each worker's share (`RateSettings.shared_by`).
 
     Raises BadInput for rate-limit or thread settings in the environment that are not
     positive numbers.
     """
     from strongroom import __version__
 
-    limits = Limits.from_settings(rates or RateSettings.from_env())
+    limits = Limits.from_settings((rates or RateSettings.from_env()).shared_by(serving_workers()))
     threads = worker_threads()
     watch_every = live.detect_interval()
 

@@ -4,7 +4,10 @@ A bucket holds up to `burst` tokens and refills at `rate` per second; a request 
 is refused with `RateLimited` saying when one will be there. Each principal has a bucket for
 all its requests; each client address has one for logins and second-factor checks, which
 slows password and code guessing whoever the caller claims to be. The buckets live in this
-process only: behind several processes, each keeps its own.
+process only: under `serve --workers N` each worker enforces 1/N of every rate and burst
+(`RateSettings.shared_by`), so a principal spread over all the workers never gets more than
+the configured limit. The price: a client whose requests all reach one worker (one
+keep-alive connection) gets 1/N of it; a limit meant to slow harvesting errs that way.
 
 Settings come from the environment: `STRONGROOM_RATE_PER_S` (default 50) and
 `STRONGROOM_RATE_BURST` (100) per principal; `STRONGROOM_LOGIN_RATE_PER_S` (1) and
@@ -41,6 +44,33 @@ class RateSettings:
             login_rate=_positive("STRONGROOM_LOGIN_RATE_PER_S", d.login_rate),
             login_burst=_positive("STRONGROOM_LOGIN_RATE_BURST", d.login_burst),
         )
+
+    def shared_by(self, workers: int) -> RateSettings:
+        """Each of `workers` processes' share; a burst never below one request."""
+        if workers <= 1:
+            return self
+        return RateSettings(
+            rate=self.rate / workers,
+            burst=max(1.0, self.burst / workers),
+            login_rate=self.login_rate / workers,
+            login_burst=max(1.0, self.login_burst / workers),
+        )
+
+
+WORKERS_ENV = "STRONGROOM_SERVE_WORKERS"
+
+
+def serving_workers() -> int:
+    """How many processes `serve` started (it sets WORKERS_ENV for them); 1 when unset.
+    Raises BadInput."""
+    raw = os.environ.get(WORKERS_ENV, "").strip()
+    if not raw:
+        return 1
+    if not raw.isdigit() or not 1 <= int(raw) <= 64:
+        raise BadInput(
+            f"{WORKERS_ENV} must be a whole number from 1 to 64, not {raw!r}", field=WORKERS_ENV
+        )
+    return int(raw)
 
 
 def _positive(name: str, default: float) -> float:

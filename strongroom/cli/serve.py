@@ -104,11 +104,13 @@ def serve(
     Example: strongroom serve --port 8443 --workers 2
     """
     from strongroom.api.app import APP_FACTORY, create_app, run_server, server_config
+    from strongroom.api.limits import WORKERS_ENV
 
     def action() -> None:
         home = config.home()
         config.load_instance(home)  # fails here, plainly, when there is no instance
         tls = _tls(tls_cert, tls_key, insecure_http, home)
+        os.environ[WORKERS_ENV] = str(workers)  # each worker enforces its share of a limit
         if workers > 1:
             # Each worker builds the app from the environment: the same instance as here, and
             # settings checked here first, so a bad one fails once, plainly, not per worker.
