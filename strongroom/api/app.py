@@ -327,8 +327,8 @@ def run_server(conf: uvicorn.Config) -> None:
 
     Python runs one request's code at a time per process, so one process uses one core;
     workers use the rest. They share the stores, the ledger (appends are serialised by the
-    database) and the live auditor's cursor; each keeps its own rate-limit buckets, and only
-    one of them at a time runs the live auditor (`api/live.py`)."""
+    database) and the live auditor's cursor; each enforces its share of the rate limits
+    (`api/limits.py`), and only one of them at a time runs the live auditor (`api/live.py`)."""
     if conf.workers > 1:
         from uvicorn.supervisors import Multiprocess
 
