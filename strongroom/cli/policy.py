@@ -19,7 +19,9 @@ import yaml
 from strongroom import config
 from strongroom.access import local_operator
 from strongroom.access.cedar import (
+    DEFAULT_SOURCE,
     CedarPolicy,
+    default_policy_text,
     grant_resource,
     install_policy,
     load_policy,
@@ -77,19 +79,33 @@ def validate(path: PolicyFile, as_json: Json = False) -> None:
     """Check a policy file against the schema and Strongroom's rules (exit 2 naming the line).
 
     Example: strongroom policy validate my-policy.cedar
+    A valid file may still lack rules the packaged default has gained since it was copied
+    (after an upgrade: new actions, new forbids); their ids are listed, by @id, so the officer
+    can decide whether to merge them.
     """
-    run(
-        as_json,
-        lambda: parse_policy(read_policy_file(path), str(path)),
-        lambda p: (
-            emit_json({"valid": True, **_summary(p)})
-            if as_json
-            else typer.echo(
-                f"valid: {len(p.rules)} policies ({_summary(p)['permits']} permits, "
-                f"{_summary(p)['forbids']} forbids) in {path}"
+
+    def render(p: CedarPolicy) -> None:
+        missing = _missing_defaults(p)
+        if as_json:
+            emit_json({"valid": True, **_summary(p), "missing_from_default": missing})
+            return
+        typer.echo(
+            f"valid: {len(p.rules)} policies ({_summary(p)['permits']} permits, "
+            f"{_summary(p)['forbids']} forbids) in {path}"
+        )
+        if missing:
+            typer.echo(
+                f"not in this file, but in the packaged default ({len(missing)}): "
+                + ", ".join(missing)
             )
-        ),
-    )
+
+    run(as_json, lambda: parse_policy(read_policy_file(path), str(path)), render)
+
+
+def _missing_defaults(policy: CedarPolicy) -> list[str]:
+    have = {r.id for r in policy.rules}
+    default = parse_policy(default_policy_text(), DEFAULT_SOURCE)
+    return [r.id for r in default.rules if r.id not in have]
 
 
 @app.command("install")

@@ -105,6 +105,23 @@ def test_validate_accepts_the_default_and_names_the_line_of_a_mistake(
     assert f"{bad}:{lines + 2}" in human
 
 
+def test_validate_lists_the_default_rules_an_older_file_lacks(bare: Cli, tmp_path: Path) -> None:
+    """After an upgrade, an officer's copy of an older default lacks the new rules."""
+    full = tmp_path / "full.cedar"
+    full.write_text(default_policy_text())
+    assert bare.json("policy", "validate", str(full))["missing_from_default"] == []  # type: ignore[index]
+    older = tmp_path / "older.cedar"
+    text = default_policy_text()
+    start = text.index('@id("forbid-approval-or-erasure-without-fresh-mfa")')
+    end = text.index(";", text.index("unless", start)) + 1
+    older.write_text(text[:start] + text[end:])
+    shown = bare.json("policy", "validate", str(older))
+    assert shown["valid"] is True  # type: ignore[index]
+    assert shown["missing_from_default"] == ["forbid-approval-or-erasure-without-fresh-mfa"]  # type: ignore[index]
+    human = bare("policy", "validate", str(older)).stdout
+    assert "in the packaged default (1): forbid-approval-or-erasure-without-fresh-mfa" in human
+
+
 def test_validate_refuses_a_missing_file(bare: Cli, tmp_path: Path) -> None:
     err = bare("policy", "validate", str(tmp_path / "nope.cedar"), code=2).stderr
     assert "cannot read" in err
