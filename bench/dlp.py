@@ -205,7 +205,14 @@ def main() -> None:
             else [sys.executable, "-c", FALLBACK, texts]
         )
         ours_label = "strongroom dlp scan --json" if cli else "python -c scanner.scan (no CLI yet)"
-        theirs_cmd: list[str | Path] = [py, HERE / "presidio_scan.py", texts]
+        entities = ",".join(ENTITIES)
+        theirs_cmd: list[str | Path] = [
+            py,
+            HERE / "presidio_scan.py",
+            texts,
+            "--entities",
+            entities,
+        ]
         ours_s, theirs_s = [], []
         for i in range(args.runs):
             say(f"run {i + 1}/{args.runs}: ours")

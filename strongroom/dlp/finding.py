@@ -7,9 +7,9 @@ and with the vault's data classes.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, get_args
 
-ENTITIES: tuple[str, ...] = (
+EntityType = Literal[
     "CREDIT_CARD",
     "IBAN_CODE",
     "US_SSN",
@@ -18,7 +18,9 @@ ENTITIES: tuple[str, ...] = (
     "EMAIL_ADDRESS",
     "IP_ADDRESS",
     "PERSON",
-)
+]
+# The same names as a tuple, in that order (the API's schema enumerates the Literal).
+ENTITIES: tuple[str, ...] = get_args(EntityType)
 
 
 @dataclass(frozen=True, slots=True)

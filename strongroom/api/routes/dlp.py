@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from strongroom.api import problems
 from strongroom.api.auth import Call
 from strongroom.api.routes import TenantId
-from strongroom.dlp.finding import Finding
+from strongroom.dlp.finding import EntityType, Finding
 from strongroom.errors import BadInput
 from strongroom.vault import free_text
 
@@ -27,22 +27,12 @@ MAX_TEXTS = 1000
 MAX_TEXT = 65_536
 MAX_TOTAL = 1_048_576
 
-Entity = Literal[
-    "CREDIT_CARD",
-    "IBAN_CODE",
-    "US_SSN",
-    "UK_NINO",
-    "PHONE_NUMBER",
-    "EMAIL_ADDRESS",
-    "IP_ADDRESS",
-    "PERSON",
-]
 Texts = Annotated[
     list[Annotated[str, Field(max_length=MAX_TEXT)]],
     Field(min_length=1, max_length=MAX_TEXTS, description="The texts, in order."),
 ]
 Entities = Annotated[
-    list[Entity] | None,
+    list[EntityType] | None,
     Field(default=None, min_length=1, description="Only these types (default: every type)."),
 ]
 
