@@ -81,11 +81,11 @@ class DataKey:
         one call to the OS generator for all the nonces, the binding's common part encoded
         once (a batch put seals six values per record)."""
         nonces = os.urandom(_NONCE * len(values))
-        prefix = f'["strongroom/value/v1", {_quoted(tenant)}, {_quoted(subject)}, '
+        prefix = _aad_prefix(tenant, subject)
         out = {}
         for i, (field, plaintext) in enumerate(values.items()):
             nonce = nonces[i * _NONCE : (i + 1) * _NONCE]
-            aad = f"{prefix}{_quoted(field)}]".encode()
+            aad = _aad(prefix, field)
             out[field] = _VERSION + nonce + self._aead.encrypt(nonce, plaintext, aad)
         return out
 
