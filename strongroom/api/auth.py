@@ -44,10 +44,14 @@ _bearer = HTTPBearer(
 
 
 async def instance(request: Request) -> Instance:
+    return _instance(request)
+
+
+def _instance(request: Request) -> Instance:
     return cast(Instance, request.app.state.instance)
 
 
-async def limits(request: Request) -> Limits:
+def _limits(request: Request) -> Limits:
     return cast(Limits, request.app.state.limits)
 
 
@@ -96,9 +100,9 @@ async def caller(
     revoked; RateLimited when the principal has used up its requests; BadInput for a context
     header that is too long or not printable."""
     token = _token(creds)
-    inst = cast(Instance, request.app.state.instance)
+    inst = _instance(request)
     principal = await work.run(inst, identity.authenticate, inst, token)
-    cast(Limits, request.app.state.limits).per_principal.take(principal.id)
+    _limits(request).per_principal.take(principal.id)
     request.state.principal = principal.id
     return Caller(inst, principal, _context(request))
 
@@ -106,7 +110,7 @@ async def caller(
 async def throttle_address(request: Request) -> None:
     """One token from the caller's address bucket (sign-in and second-factor checks).
     Raises RateLimited."""
-    cast(Limits, request.app.state.limits).per_address.take(client_address(request))
+    _limits(request).per_address.take(client_address(request))
 
 
 def _header(request: Request, name: str) -> str | None:

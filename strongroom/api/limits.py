@@ -63,13 +63,17 @@ WORKERS_ENV = "STRONGROOM_SERVE_WORKERS"
 def serving_workers() -> int:
     """How many processes `serve` started (it sets WORKERS_ENV for them); 1 when unset.
     Raises BadInput."""
-    raw = os.environ.get(WORKERS_ENV, "").strip()
+    return _count(WORKERS_ENV, 1)
+
+
+def _count(name: str, default: int) -> int:
+    """A whole number from 1 to 64 in the environment variable `name`, else `default`.
+    Raises BadInput naming the variable."""
+    raw = os.environ.get(name, "").strip()
     if not raw:
-        return 1
+        return default
     if not raw.isdigit() or not 1 <= int(raw) <= 64:
-        raise BadInput(
-            f"{WORKERS_ENV} must be a whole number from 1 to 64, not {raw!r}", field=WORKERS_ENV
-        )
+        raise BadInput(f"{name} must be a whole number from 1 to 64, not {raw!r}", field=name)
     return int(raw)
 
 
@@ -157,12 +161,4 @@ def worker_threads() -> int:
     open another inside it), and SQLite engines keep one per thread besides; the default
     stays well inside SQLAlchemy's default pool (5 + 10 overflow), so a burst of requests
     queues for a thread instead of timing out on a connection. Raises BadInput."""
-    raw = os.environ.get("STRONGROOM_API_THREADS", "").strip()
-    if not raw:
-        return DEFAULT_WORKER_THREADS
-    if not raw.isdigit() or not 1 <= int(raw) <= 64:
-        raise BadInput(
-            f"STRONGROOM_API_THREADS must be a whole number from 1 to 64, not {raw!r}",
-            field="STRONGROOM_API_THREADS",
-        )
-    return int(raw)
+    return _count("STRONGROOM_API_THREADS", DEFAULT_WORKER_THREADS)

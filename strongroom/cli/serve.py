@@ -111,17 +111,13 @@ def serve(
         config.load_instance(home)  # fails here, plainly, when there is no instance
         tls = _tls(tls_cert, tls_key, insecure_http, home)
         os.environ[WORKERS_ENV] = str(workers)  # each worker enforces its share of a limit
-        if workers > 1:
-            # Each worker builds the app from the environment: the same instance as here, and
-            # settings checked here first, so a bad one fails once, plainly, not per worker.
-            os.environ["STRONGROOM_HOME"] = str(home)
-            create_app(home)
-            app: FastAPI | str = APP_FACTORY
-        else:
-            app = create_app(home)
+        os.environ["STRONGROOM_HOME"] = str(home)
+        app = create_app(home)  # a bad setting fails here, once, plainly
+        # Several workers each build the app from the environment: the same instance as here.
+        served: FastAPI | str = APP_FACTORY if workers > 1 else app
         # Building the configuration sets up logging, so the lines below reach stderr.
         conf = server_config(
-            app, host=host, port=port, tls=tls, log_config=log_config(), workers=workers
+            served, host=host, port=port, tls=tls, log_config=log_config(), workers=workers
         )
         if tls is None:
             log.warning(INSECURE_WARNING, host, port)

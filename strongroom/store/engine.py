@@ -306,16 +306,14 @@ def transaction(
     Raises Conflict on a uniqueness violation, StoreUnavailable on any other database failure.
     """
     writers = None if read_only else _WRITERS.get(engine)
-    if writers is None:
-        with _transaction(engine, read_only, tenant) as tx:
-            yield tx
-        return
-    writers.acquire()
+    if writers is not None:
+        writers.acquire()
     try:
         with _transaction(engine, read_only, tenant) as tx:
             yield tx
     finally:
-        writers.release()
+        if writers is not None:
+            writers.release()
 
 
 @contextmanager
