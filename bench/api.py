@@ -17,12 +17,12 @@ tickets are stored through the API by a service account (the CRM, with an API ke
 agent's current shift at its site, its floor badge-in and its current data-protection
 training through the API by a workforce integration (a service account without a tenant,
 with its own API key, as the door system, the rota and the training platform would be). The
-three principals are enrolled
-by the local operator, as `strongroom principal add` does. The default Cedar policy decides
-every request on facts gathered in its transaction; every request writes its ledger entry;
-checkpoints are issued as they fall due. The per-principal rate limit is raised for the run
-(STRONGROOM_RATE_PER_S / STRONGROOM_RATE_BURST), since one agent makes every request; the
-API's worker threads are left at their default (STRONGROOM_API_THREADS).
+three principals are enrolled by the local operator, as `strongroom principal add` does. The
+default Cedar policy decides every request on facts gathered in its transaction; every
+request writes its ledger entry; checkpoints are issued as they fall due. The per-principal
+rate limit is raised for the run (STRONGROOM_RATE_PER_S / STRONGROOM_RATE_BURST), since one
+agent makes every request; the API's worker threads are left at their default
+(STRONGROOM_API_THREADS).
 
 The floor: a bare FastAPI app with two `async def` routes on the same paths returning fixed
 bytes of the same size and content type as ours (a real response of each, captured in the

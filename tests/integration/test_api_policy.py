@@ -549,6 +549,21 @@ def test_reveal_without_a_stated_purpose_is_refused(world: World) -> None:
     assert ok(stated)["value"] == row["card_number"]
 
 
+def signed_in_20_minutes_ago(world: World, who: Enrolled, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`who` signed in (with the code of the time) 20 minutes ago and has proved no factor
+    since: its session's second factor is stale."""
+    then = datetime.now(UTC) - timedelta(minutes=20)
+    monkeypatch.setattr(sessions, "clock", lambda: then)
+    with world.client() as c:
+        login = c.post(
+            "/v1/sessions",
+            json={"username": who.name, "password": who.password, "totp": who.totp.at(then)},
+        )
+    monkeypatch.undo()
+    assert login.status_code == 201, login.text
+    world.tokens[who.name] = login.json()["token"]
+
+
 def test_reveal_denied_when_mfa_is_stale_then_allowed_after_a_fresh_code(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -556,17 +571,7 @@ def test_reveal_denied_when_mfa_is_stale_then_allowed_after_a_fresh_code(
     [mia] = world.add(("mia", "agent", TENANT, SITE), login=False)
     on_floor(world, mia.name)
     t = ticket(world, "T-mia", row["id"], mia.name)
-    # She signed in (with her code) 20 minutes ago, and has not proved a factor since.
-    then = datetime.now(UTC) - timedelta(minutes=20)
-    monkeypatch.setattr(sessions, "clock", lambda: then)
-    with world.client() as c:
-        login = c.post(
-            "/v1/sessions",
-            json={"username": mia.name, "password": mia.password, "totp": mia.totp.at(then)},
-        )
-    monkeypatch.undo()
-    assert login.status_code == 201, login.text
-    world.tokens[mia.name] = login.json()["token"]
+    signed_in_20_minutes_ago(world, mia, monkeypatch)
     with world.client(mia.name) as c:
         masked = get(c, row["id"])  # a masked view asks no second factor
         stale = reveal(c, row["id"], ticket_id=t)
@@ -688,17 +693,7 @@ def test_approving_break_glass_needs_the_approvers_fresh_second_factor(
 ) -> None:
     [gwen] = world.add(("gwen", "agent", TENANT, SITE))
     [sid] = world.add(("sid", "supervisor", None, SITE), login=False)
-    # Sid signed in (with his code) 20 minutes ago, and has not proved a factor since.
-    then = datetime.now(UTC) - timedelta(minutes=20)
-    monkeypatch.setattr(sessions, "clock", lambda: then)
-    with world.client() as c:
-        login = c.post(
-            "/v1/sessions",
-            json={"username": sid.name, "password": sid.password, "totp": sid.totp.at(then)},
-        )
-    monkeypatch.undo()
-    assert login.status_code == 201, login.text
-    world.tokens[sid.name] = login.json()["token"]
+    signed_in_20_minutes_ago(world, sid, monkeypatch)
     asked = _grant(world, "sup-a", grantee=gwen.name, **BREAK_GLASS)
     assert asked.status_code == 201, asked.text
     gid = asked.json()["id"]
