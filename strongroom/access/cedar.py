@@ -494,6 +494,54 @@ def _grant(g: GrantFact, known: frozenset[str]) -> dict[str, Any]:
     }
 
 
+def missing_from_default(policy: CedarPolicy) -> tuple[Rule, ...]:
+    """The packaged default's policies whose @id `policy` lacks, in the default's order: after
+    an upgrade, the rules (new actions, new forbids) an officer's older copy does not have."""
+    have = {r.id for r in policy.rules}
+    default = parse_policy(default_policy_text(), DEFAULT_SOURCE)
+    return tuple(r for r in default.rules if r.id not in have)
+
+
+MERGE_HEADER = (
+    "// " + "-" * 93 + "\n"
+    "// Added by `strongroom policy merge` from the packaged default of strongroom {version}:\n"
+    "// the rules this file lacked, by @id. Review them before `strongroom policy install`.\n"
+)
+
+
+def merge_default(policy: CedarPolicy) -> tuple[str, tuple[str, ...]]:
+    """`policy`'s text, then each policy of the packaged default it lacks (by @id) with the
+    comment lines written just above it in the default; and the @ids added.
+
+    The officer's own rules are kept as written, including those that share an @id with the
+    default but say something else: a merge adds, it never overrides. Nothing is installed.
+    Raises BadInput (naming the line) when the merged text is not a sound policy set."""
+    from strongroom import __version__
+
+    missing = {r.id for r in missing_from_default(policy)}
+    if not missing:
+        return policy.text, ()
+    default = parse_policy(default_policy_text(), DEFAULT_SOURCE)
+    text = default.text
+    spans = _spans(text)
+    lines = text.splitlines()
+    parts = [policy.text.rstrip("\n"), "", MERGE_HEADER.format(version=__version__)]
+    added: list[str] = []
+    for pid, rule in default._rules.items():
+        if rule.id not in missing:
+            continue
+        first, start, end = spans[_position(pid)]
+        top = first  # line numbers are 1-based: line n is lines[n - 1]
+        while top > 1 and lines[top - 2].lstrip().startswith("//"):
+            top -= 1
+        comments = lines[top - 1 : first - 1]
+        parts.append("\n".join([*comments, text[start:end]]) + "\n")
+        added.append(rule.id)
+    merged = "\n".join(parts)
+    CedarPolicy(merged, f"{policy.source} merged with the packaged default")
+    return merged, tuple(added)
+
+
 @lru_cache(maxsize=16)
 def parse_policy(text: str, source: str) -> CedarPolicy:
     """The policy set in `text`, parsed and validated once per (text, source).

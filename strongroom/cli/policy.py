@@ -1,4 +1,4 @@
-"""strongroom policy show|validate|test|install
+"""strongroom policy show|validate|merge|test|install
 
 The test cases file is parsed here, at the edge, into the access layer's own types (Principal,
 Resource, Facts) and every case is decided by `CedarPolicy.decide`, exactly as the gate would.
@@ -8,6 +8,8 @@ file that is not valid, naming the file and line).
 
 from __future__ import annotations
 
+import os
+import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,12 +21,12 @@ import yaml
 from strongroom import config
 from strongroom.access import local_operator
 from strongroom.access.cedar import (
-    DEFAULT_SOURCE,
     CedarPolicy,
-    default_policy_text,
     grant_resource,
     install_policy,
     load_policy,
+    merge_default,
+    missing_from_default,
     parse_policy,
     read_policy_file,
 )
@@ -81,11 +83,11 @@ def validate(path: PolicyFile, as_json: Json = False) -> None:
     Example: strongroom policy validate my-policy.cedar
     A valid file may still lack rules the packaged default has gained since it was copied
     (after an upgrade: new actions, new forbids); their ids are listed, by @id, so the officer
-    can decide whether to merge them.
+    can decide whether to merge them (`strongroom policy merge`).
     """
 
     def render(p: CedarPolicy) -> None:
-        missing = _missing_defaults(p)
+        missing = [r.id for r in missing_from_default(p)]
         if as_json:
             emit_json({"valid": True, **_summary(p), "missing_from_default": missing})
             return
@@ -102,10 +104,61 @@ def validate(path: PolicyFile, as_json: Json = False) -> None:
     run(as_json, lambda: parse_policy(read_policy_file(path), str(path)), render)
 
 
-def _missing_defaults(policy: CedarPolicy) -> list[str]:
-    have = {r.id for r in policy.rules}
-    default = parse_policy(default_policy_text(), DEFAULT_SOURCE)
-    return [r.id for r in default.rules if r.id not in have]
+@app.command("merge")
+def merge(
+    path: PolicyFile,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", metavar="FILE", help="Where to write it (default stdout)."),
+    ] = None,
+    as_json: Json = False,
+) -> None:
+    """Add to a policy file the rules of the packaged default it lacks (by @id), for review.
+
+    After an upgrade, an installed copy of an older default misses the new permits and
+    forbids. The merge keeps every rule of FILE as written (one sharing an @id with the
+    default included) and appends each missing rule with its comment, under a header. The
+    result is validated; nothing is installed.
+
+    Example: strongroom policy merge my.cedar --out merged.cedar
+    then, once read: strongroom policy install merged.cedar
+    """
+
+    def action() -> tuple[str, tuple[str, ...]]:
+        merged, added = merge_default(parse_policy(read_policy_file(path), str(path)))
+        if out is not None:
+            _write(out, merged)
+        return merged, added
+
+    def render(result: tuple[str, tuple[str, ...]]) -> None:
+        merged, added = result
+        if as_json:
+            doc: dict[str, Any] = {"added": list(added), "out": str(out) if out else None}
+            emit_json(doc if out is not None else {**doc, "text": merged})
+            return
+        if out is None:
+            typer.echo(merged, nl=False)
+        said = f"added {len(added)}: {', '.join(added)}" if added else "nothing to add"
+        typer.echo(f"{said}" + (f"; wrote {out}" if out else ""), err=out is None)
+
+    run(as_json, action, render)
+
+
+def _write(path: Path, text: str) -> None:
+    """Whole or not at all: a temporary file beside `path`, then renamed over it."""
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-", suffix=".tmp")
+    except OSError as exc:
+        raise BadInput(f"cannot write: {exc}", file=str(path)) from exc
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise BadInput(f"cannot write: {exc}", file=str(path)) from exc
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
 
 
 @app.command("install")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from strongroom.access.cedar import DEFAULT_SOURCE, POLICY_FILE, default_policy_text
+from strongroom.access.cedar import DEFAULT_SOURCE, POLICY_FILE, default_policy_text, parse_policy
 from tests.integration.test_cli import Cli
 
 CASES = """\
@@ -120,6 +120,96 @@ def test_validate_lists_the_default_rules_an_older_file_lacks(bare: Cli, tmp_pat
     assert shown["missing_from_default"] == ["forbid-approval-or-erasure-without-fresh-mfa"]  # type: ignore[index]
     human = bare("policy", "validate", str(older)).stdout
     assert "in the packaged default (1): forbid-approval-or-erasure-without-fresh-mfa" in human
+
+
+STALE_APPROVAL = """\
+cases:
+  - name: a supervisor approves a break-glass grant on a 20-minute-old second factor
+    principal: {id: sup-2, role: supervisor}
+    action: grant.approve
+    resource: {tenant: acme-bank, subject: agent-1, kind: break_glass, requester: sup-1}
+    facts: {mfa_age_s: 1200}
+    expect: deny
+    condition: mfa
+"""
+
+
+def _without(text: str, rule_id: str) -> str:
+    """`text` less the policy `rule_id` (the default's policies end at their first `;`)."""
+    start = text.index(f'@id("{rule_id}")')
+    return text[:start] + text[text.index("};", start) + 2 :]
+
+
+def test_merge_adds_the_missing_default_rules_and_keeps_the_officers_own(
+    bare: Cli, tmp_path: Path
+) -> None:
+    """An older copy, edited by its officer: the merge adds what it lacks, changes nothing
+    it has, and the result validates with nothing missing."""
+    text = default_policy_text()
+    older = _without(
+        _without(text, "forbid-approval-or-erasure-without-fresh-mfa"), "vendor-under-grant"
+    )
+    # The officer's own wording of a default rule, under the default's @id: kept as written.
+    edited = older.replace('"refund", "chargeback", "fraud-review"', '"refund"')
+    assert edited != older
+    mine = tmp_path / "mine.cedar"
+    mine.write_text(edited)
+    merged = tmp_path / "merged.cedar"
+    shown = bare.json("policy", "merge", str(mine), "--out", str(merged))
+    assert shown == {  # the default's order, not the order they were removed in
+        "added": ["vendor-under-grant", "forbid-approval-or-erasure-without-fresh-mfa"],
+        "out": str(merged),
+    }
+    out = merged.read_text()
+    assert out.startswith(edited.rstrip("\n"))
+    assert out.count('"refund", "chargeback", "fraud-review"') == 0
+    assert out.count('@id("vendor-under-grant")') == 1
+    assert "Added by `strongroom policy merge`" in out
+    checked = bare.json("policy", "validate", str(merged))
+    assert checked["missing_from_default"] == []  # type: ignore[index]
+    assert checked["policies"] == len(parse_policy(text, "default").rules)  # type: ignore[index]
+    # The regained forbid decides: a stale second factor no longer approves a grant.
+    cases = tmp_path / "stale.yaml"
+    cases.write_text(STALE_APPROVAL)
+    bare("policy", "test", str(cases), "--policy", str(mine), code=1)
+    assert (
+        "1 passed, 0 failed" in bare("policy", "test", str(cases), "--policy", str(merged)).stdout
+    )
+    again = bare("policy", "merge", str(merged), "--out", str(merged)).stdout
+    assert "nothing to add" in again
+
+
+def test_merge_prints_to_stdout_without_out(bare: Cli, tmp_path: Path) -> None:
+    older = tmp_path / "older.cedar"
+    older.write_text(
+        _without(default_policy_text(), "forbid-approval-or-erasure-without-fresh-mfa")
+    )
+    proc = bare("policy", "merge", str(older))
+    assert '@id("forbid-approval-or-erasure-without-fresh-mfa")' in proc.stdout
+    assert "added 1: forbid-approval-or-erasure-without-fresh-mfa" in proc.stderr
+    doc = bare.json("policy", "merge", str(older))
+    assert doc["out"] is None and doc["text"] == proc.stdout  # type: ignore[index]
+
+
+def test_merge_refuses_a_bad_file_and_writes_nothing(bare: Cli, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.cedar"
+    bad.write_text('@id("x")\npermit (principal, action, resource)\nwhen { principal.rol };\n')
+    merged = tmp_path / "merged.cedar"
+    err = json.loads(
+        bare("policy", "merge", str(bad), "--out", str(merged), "--json", code=2).stderr
+    )
+    assert (err["file"], err["line"]) == (str(bad), 1)
+    assert not merged.exists()
+    missing = bare("policy", "merge", str(tmp_path / "nope.cedar"), code=2).stderr
+    assert "cannot read" in missing
+    nowhere = tmp_path / "no-such-dir" / "merged.cedar"
+    older = tmp_path / "older.cedar"
+    older.write_text(_without(default_policy_text(), "vendor-under-grant"))
+    err = json.loads(
+        bare("policy", "merge", str(older), "-o", str(nowhere), "--json", code=2).stderr
+    )
+    assert err["file"] == str(nowhere) and "cannot write" in err["message"]
+    assert set(tmp_path.iterdir()) == {bad, older}  # no temporary file left behind
 
 
 def test_validate_refuses_a_missing_file(bare: Cli, tmp_path: Path) -> None:
