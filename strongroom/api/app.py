@@ -233,6 +233,8 @@ def create_app(
         anyio.to_thread.current_default_thread_limiter().total_tokens = threads
         inst = open_instance(home)
         app.state.instance = inst
+        if watch_every > 0:
+            live.load_detectors()
         # What exists once the app is up (modules, the policy, routes) lives as long as the
         # process: moved out of the collector's sight, a full collection no longer walks it
         # (a ~35 ms pause every few thousand requests before).

@@ -84,6 +84,15 @@ class WatchLock:
             self._fd = None
 
 
+def load_detectors() -> None:
+    """Import the detectors now, at start-up, before the server takes requests. Left to the
+    first round, the import (scipy and numpy, ~0.2 s) would hold the GIL on the auditor's
+    thread while requests wait, and race any other thread of the process importing numpy."""
+    from strongroom.detect.auditor import default_detectors
+
+    default_detectors()
+
+
 async def keep_watching(inst: Instance, interval: float) -> None:
     """Watch `inst`'s ledger every `interval` seconds until cancelled, while this process
     holds the machine's watch lock."""

@@ -374,3 +374,33 @@ def test_the_app_role_adds_and_acknowledges_alerts_but_never_rewrites_or_deletes
                 conn.execute(sql)
         row = conn.execute("SELECT actor, status FROM alerts").fetchone()
     assert row == ("flag-1", "acknowledged")
+
+
+_STARTED = """
+import asyncio, sys
+from strongroom.api.app import create_app
+app = create_app()
+async def main() -> None:
+    async with app.router.lifespan_context(app):
+        print("strongroom.detect.detectors.standard" in sys.modules, "numpy" in sys.modules)
+asyncio.run(main())
+"""
+
+
+@pytest.mark.parametrize(("interval", "loaded"), [("5", "True True"), ("0", "False False")])
+def test_the_app_loads_the_detectors_before_it_serves_when_it_watches(
+    tmp_path: Path, interval: str, loaded: str
+) -> None:
+    """Loaded by the first round instead, their import (scipy, numpy) would hold the GIL while
+    requests wait, and race another thread importing numpy (it once failed a test so)."""
+    import os
+    import subprocess
+    import sys
+
+    init_instance(tmp_path / "home").close()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STRONGROOM_")}
+    env |= {"STRONGROOM_HOME": str(tmp_path / "home"), "STRONGROOM_DETECT_INTERVAL": interval}
+    out = subprocess.run(
+        [sys.executable, "-c", _STARTED], env=env, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == loaded
