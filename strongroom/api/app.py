@@ -37,6 +37,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from strongroom.api import live, problems
+from strongroom.api.auth import bearer_security
 from strongroom.api.limits import Limits, RateSettings, serving_workers, worker_threads
 from strongroom.api.routes import alerts, audit, context, dlp, grants, records, sessions, tokens
 from strongroom.errors import BadInput
@@ -277,7 +278,7 @@ def create_app(
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = problems.as_problem_json(plain())
+            app.openapi_schema = problems.as_problem_json(bearer_security(app.routes, plain()))
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

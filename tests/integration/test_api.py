@@ -148,9 +148,31 @@ def test_missing_or_bad_token_is_a_401_problem_with_a_bearer_challenge(
         missing = c.get(path)
         bad = c.get(path, headers={"Authorization": "Bearer srs_not-a-token"})
         forged = c.get(path, headers={"Authorization": f"Bearer srs_{'0' * 24}.{'A' * 43}"})
-    for r in (missing, bad, forged):
+        basic = c.get(path, headers={"Authorization": "Basic YWdlbnQ6cGFzc3dvcmQ="})
+        empty = c.get(path, headers={"Authorization": "Bearer"})
+    for r in (missing, bad, forged, basic, empty):
         assert_problem(r, 401, "unauthenticated")
         assert r.headers["www-authenticate"].startswith("Bearer")
+
+
+def test_every_operation_but_sign_in_and_health_documents_the_bearer_scheme(
+    api_server: ApiServer,
+) -> None:
+    """The routes read the token themselves (`caller`); the document still says so."""
+    with api_server.client() as c:
+        doc = c.get("/v1/openapi.json").json()
+    assert doc["components"]["securitySchemes"]["bearer"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "A session token from POST /v1/sessions, or an API key.",
+    }
+    open_ = sorted(
+        f"{method.upper()} {path}"
+        for path, ops in doc["paths"].items()
+        for method, op in ops.items()
+        if op.get("security") != [{"bearer": []}]
+    )
+    assert open_ == ["GET /v1/health", "POST /v1/sessions"]
 
 
 def test_sign_in_with_a_wrong_password_is_a_401_that_says_nothing_more(
@@ -776,9 +798,7 @@ def test_two_workers_serve_one_instance_and_chain_one_ledger(
     try:
         report = verify_ledger(inst)
         with transaction(inst.data, read_only=True) as tx:
-            gets = tx.column(
-                "SELECT seq FROM audit_entries WHERE body LIKE '%\"record.get\"%'"
-            )
+            gets = tx.column("SELECT seq FROM audit_entries WHERE body LIKE '%\"record.get\"%'")
     finally:
         inst.close()
     assert report.intact, report.problems
