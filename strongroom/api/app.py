@@ -291,6 +291,13 @@ APP_FACTORY = "strongroom.api.app:create_app"
 """What each worker process imports and calls (`create_app()`: the instance at $STRONGROOM_HOME)."""
 
 
+# TLS 1.2 suites the server offers: forward-secret key exchange and AEAD only (uvicorn's
+# default (OpenSSL's) also offers CBC suites such as ECDHE-ECDSA-AES256-SHA384, which scanners
+# rightly flag). TLS 1.3's suites are all AEAD and are not set by this string; Python's
+# server context already refuses TLS 1.0 and 1.1.
+TLS12_CIPHERS = "ECDHE+AESGCM:ECDHE+CHACHA20"
+
+
 def server_config(
     app: FastAPI | str,
     *,
@@ -300,7 +307,8 @@ def server_config(
     log_config: dict[str, Any] | None = None,
     workers: int = 1,
 ) -> uvicorn.Config:
-    """How uvicorn serves the app: TLS unless `tls` is None; no access log of its own (the
+    """How uvicorn serves the app: TLS unless `tls` is None (1.2 with `TLS12_CIPHERS`, or
+    1.3); no access log of its own (the
     app writes one without query strings); no `Server` header; the client address as the
     socket reports it (forwarding headers are not believed). Several `workers` need `app` as
     an import string of a factory (`APP_FACTORY`): each process builds its own."""
@@ -315,6 +323,7 @@ def server_config(
         port=port,
         ssl_certfile=str(cert) if cert else None,
         ssl_keyfile=str(key) if key else None,
+        ssl_ciphers=TLS12_CIPHERS,
         access_log=False,
         proxy_headers=False,
         server_header=False,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import socket
+import ssl
 import stat
 import subprocess
 import sys
@@ -102,6 +103,39 @@ def test_health_answers_over_tls_with_the_instance_certificate(api_server: ApiSe
     assert timedelta(days=364) < lifetime < timedelta(days=367)
     key = api_server.cert.with_name("server.key")
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
+
+
+@pytest.mark.parametrize(
+    ("version", "ciphers", "served"),
+    [
+        (ssl.TLSVersion.TLSv1_3, None, True),
+        (ssl.TLSVersion.TLSv1_2, "ECDHE-ECDSA-AES128-GCM-SHA256", True),
+        (ssl.TLSVersion.TLSv1_2, "ECDHE-ECDSA-CHACHA20-POLY1305", True),
+        (ssl.TLSVersion.TLSv1_2, "ECDHE-ECDSA-AES256-SHA384", False),  # CBC
+        (ssl.TLSVersion.TLSv1_2, "ECDHE-ECDSA-AES128-SHA", False),  # CBC, SHA-1
+        (ssl.TLSVersion.TLSv1_1, "DEFAULT:@SECLEVEL=0", False),
+    ],
+)
+def test_tls_is_1_3_or_1_2_with_forward_secret_aead_suites_only(
+    api_server: ApiServer, version: ssl.TLSVersion, ciphers: str | None, served: bool
+) -> None:
+    ctx = ssl.create_default_context(cafile=str(api_server.cert))
+    ctx.minimum_version = ctx.maximum_version = version
+    if version < ssl.TLSVersion.TLSv1_2:
+        ctx.minimum_version = ssl.TLSVersion.MINIMUM_SUPPORTED
+    if ciphers is not None:
+        ctx.set_ciphers(ciphers)
+    host, port = api_server.base_url.removeprefix("https://").rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=5) as raw:
+        if not served:
+            # The server ends the handshake (an alert, or it closes): the client offered it.
+            with pytest.raises(ssl.SSLError, match=r"ALERT|UNEXPECTED_EOF"):
+                ctx.wrap_socket(raw, server_hostname=host)
+            return
+        with ctx.wrap_socket(raw, server_hostname=host) as tls:
+            assert tls.version() == version.name.replace("_", ".")
+            if ciphers is not None:
+                assert tls.cipher()[0] == ciphers
 
 
 def test_server_certificate_is_kept_renewed_when_expired_and_refused_when_open(
