@@ -7,7 +7,8 @@ on a worker thread); the other routes are plain `def`s that FastAPI runs in its 
 
 Every request passes `_Edge` first. It gives the request an id (the caller's `X-Request-Id`
 when it is 1-64 of `A-Z a-z 0-9 - _ .`, else a new one) and echoes it, caps the body size,
-marks every response `Cache-Control: no-store`, turns an error nobody planned for into a
+marks every response `Cache-Control: no-store` and `X-Content-Type-Options: nosniff` (and,
+over TLS, `Strict-Transport-Security`), turns an error nobody planned for into a
 500 problem without its text, and writes the access log line: address, method, path (never
 the query string, which for a find carries a customer's value), status, time, request id and
 principal. uvicorn's own access log is switched off by `server_config`, and filtered of query
@@ -49,6 +50,13 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 access_log = logging.getLogger("strongroom.api.access")
 
 
+# On every response: nothing is cached, and a body is never sniffed as another type. Over TLS
+# the browser is also told to use nothing else for a year (HSTS), as scanners expect.
+_ALWAYS = ((b"cache-control", b"no-store"), (b"x-content-type-options", b"nosniff"))
+_HSTS = (b"strict-transport-security", b"max-age=31536000")
+_OURS = frozenset({b"x-request-id", b"cache-control", b"x-content-type-options", _HSTS[0]})
+
+
 class _BodyTooLarge(HTTPException):
     def __init__(self, limit: int) -> None:
         super().__init__(413, f"the request body exceeds {limit} bytes")
@@ -82,12 +90,10 @@ class _Edge:
                 logged = True
             elif message["type"] == "http.response.start":
                 status = message["status"]
-                headers = [
-                    (k, v)
-                    for k, v in message.get("headers", [])
-                    if k.lower() not in (b"x-request-id", b"cache-control")
-                ]
-                headers += [(b"x-request-id", rid.encode()), (b"cache-control", b"no-store")]
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in _OURS]
+                headers += [(b"x-request-id", rid.encode()), *_ALWAYS]
+                if scope.get("scheme") == "https":
+                    headers.append(_HSTS)
                 message = {**message, "headers": headers}
             await send(message)
 

@@ -85,6 +85,8 @@ def test_health_answers_over_tls_with_the_instance_certificate(api_server: ApiSe
     assert r.status_code == 200
     assert r.json()["status"] == "ok"
     assert r.headers["cache-control"] == "no-store"
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert r.headers["strict-transport-security"] == "max-age=31536000"
     assert "server" not in r.headers
     with (
         pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"),
@@ -743,7 +745,10 @@ def test_serve_uses_the_instance_certificate_made_on_first_start(
 def test_insecure_http_warns_loudly_on_every_start(serve_process: Any) -> None:
     for _ in range(2):
         proc, port = serve_process("--insecure-http")
-        assert _wait_for(f"http://127.0.0.1:{port}/v1/health", False).status_code == 200
+        plain = _wait_for(f"http://127.0.0.1:{port}/v1/health", False)
+        assert plain.status_code == 200
+        assert "strict-transport-security" not in plain.headers  # HSTS means nothing here
+        assert plain.headers["x-content-type-options"] == "nosniff"
         proc.terminate()
         _, err = proc.communicate(timeout=15)
         assert "WARNING" in err and "PLAIN HTTP" in err and "UNENCRYPTED" in err
