@@ -33,8 +33,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
-import tempfile
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
@@ -49,6 +47,7 @@ from strongroom.access.policy import Decision, Resource
 from strongroom.access.principal import Principal
 from strongroom.audit.entry import RequestContext
 from strongroom.errors import BadInput
+from strongroom.files import staged, write_whole
 
 if TYPE_CHECKING:
     from strongroom.instance import Instance
@@ -509,37 +508,87 @@ MERGE_HEADER = (
 )
 
 
-def merge_default(policy: CedarPolicy) -> tuple[str, tuple[str, ...]]:
+@dataclass(frozen=True)
+class Merged:
+    """A policy file with the packaged default's rules it lacked appended, and those rules."""
+
+    text: str
+    added: tuple[Rule, ...]
+
+
+def merge_default(policy: CedarPolicy) -> Merged:
     """`policy`'s text, then each policy of the packaged default it lacks (by @id) with the
-    comment lines written just above it in the default; and the @ids added.
+    comments written before it in the default (back to the policy before it).
 
     The officer's own rules are kept as written, including those that share an @id with the
     default but say something else: a merge adds, it never overrides. Nothing is installed.
-    Raises BadInput (naming the line) when the merged text is not a sound policy set."""
+    Raises BadInput when the merged text is not a sound policy set (it always is when both
+    are: the added @ids are new, and each policy stands alone)."""
     from strongroom import __version__
 
     missing = {r.id for r in missing_from_default(policy)}
     if not missing:
-        return policy.text, ()
+        return Merged(policy.text, ())
     default = parse_policy(default_policy_text(), DEFAULT_SOURCE)
     text = default.text
     spans = _spans(text)
     lines = text.splitlines()
     parts = [policy.text.rstrip("\n"), "", MERGE_HEADER.format(version=__version__)]
-    added: list[str] = []
+    added: list[Rule] = []
     for pid, rule in default._rules.items():
         if rule.id not in missing:
             continue
-        first, start, end = spans[_position(pid)]
-        top = first  # line numbers are 1-based: line n is lines[n - 1]
+        n = _position(pid)
+        _, start, end = spans[n]
+        parts.append("\n".join([*_comments_before(text, lines, spans, n), text[start:end]]) + "\n")
+        added.append(rule)
+    merged = "\n".join(parts)
+    CedarPolicy(merged, f"{policy.source}, merged with the packaged default")
+    return Merged(merged, tuple(added))
+
+
+def _comments_before(
+    text: str, lines: list[str], spans: list[tuple[int, int, int]], n: int
+) -> list[str]:
+    """The comment lines between policy `n - 1` and policy `n` (blank lines at either end
+    dropped); for the first policy only the comment block right above it, not the file's
+    header. Line numbers are 1-based: line k is lines[k - 1]."""
+    first = spans[n][0]
+    if n == 0:
+        top = first
         while top > 1 and lines[top - 2].lstrip().startswith("//"):
             top -= 1
-        comments = lines[top - 1 : first - 1]
-        parts.append("\n".join([*comments, text[start:end]]) + "\n")
-        added.append(rule.id)
-    merged = "\n".join(parts)
-    CedarPolicy(merged, f"{policy.source} merged with the packaged default")
-    return merged, tuple(added)
+        return lines[top - 1 : first - 1]
+    after = text.count("\n", 0, spans[n - 1][2]) + 1  # the line the previous policy ends on
+    block = lines[after : first - 1]
+    while block and not block[0].strip():
+        block.pop(0)
+    while block and not block[-1].strip():
+        block.pop()
+    return block
+
+
+def line_ending(path: Path) -> str:
+    """CRLF when the file at `path` uses it, else LF: policy text is read with universal
+    newlines, and a merge writes back the endings it found. Raises BadInput when the file
+    cannot be read."""
+    try:
+        return "\r\n" if b"\r\n" in path.read_bytes() else "\n"
+    except OSError as exc:
+        raise BadInput(f"cannot read: {exc.strerror or exc}", file=str(path)) from exc
+
+
+def write_policy_file(path: Path, text: str, home: Path, newline: str = "\n") -> None:
+    """`text` written whole to `path` (files.staged). The instance's installed policy file is
+    refused: it changes only through `install_policy`, which the gate decides and the ledger
+    records. Raises BadInput naming `path`."""
+    if path.resolve() == (home / POLICY_FILE).resolve():
+        raise BadInput(
+            "this is the instance's installed policy; write the file elsewhere, then "
+            "install it with: strongroom policy install FILE",
+            file=str(path),
+        )
+    write_whole(path, text.replace("\n", newline).encode("utf-8"))
 
 
 @lru_cache(maxsize=16)
@@ -607,23 +656,16 @@ def install_policy(inst: Instance, principal: Principal, path: Path) -> CedarPol
         # packaged default, so the instance's owner is never locked out of repairing it.
         in_force = parse_policy(default_policy_text(), DEFAULT_SOURCE)
         details["replaces_invalid"] = exc.message
-    fd, tmp = tempfile.mkstemp(dir=inst.home, prefix=".policy-", suffix=".cedar")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(tmp, 0o600)
-        with gate(
+    with (
+        staged(target, text.encode("utf-8"), mode=0o600) as put,
+        gate(
             inst.data,
             principal,
             "policy.install",
             Resource(None),
             details=details,
             policy=in_force,
-        ):
-            os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        ),
+    ):
+        put()
     return load_policy(inst.home)

@@ -8,8 +8,6 @@ file that is not valid, naming the file and line).
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,13 +20,16 @@ from strongroom import config
 from strongroom.access import local_operator
 from strongroom.access.cedar import (
     CedarPolicy,
+    Merged,
     grant_resource,
     install_policy,
+    line_ending,
     load_policy,
     merge_default,
     missing_from_default,
     parse_policy,
     read_policy_file,
+    write_policy_file,
 )
 from strongroom.access.facts import Facts, GrantFact, TicketFact
 from strongroom.access.policy import Resource
@@ -117,48 +118,38 @@ def merge(
 
     After an upgrade, an installed copy of an older default misses the new permits and
     forbids. The merge keeps every rule of FILE as written (one sharing an @id with the
-    default included) and appends each missing rule with its comment, under a header. The
-    result is validated; nothing is installed.
+    default included) and appends each missing rule with its comments, under a header, in
+    FILE's line endings. Added permits widen access: they are named apart. The result is
+    validated; nothing is installed, and the installed file itself is never written.
 
     Example: strongroom policy merge my.cedar --out merged.cedar
     then, once read: strongroom policy install merged.cedar
     """
 
-    def action() -> tuple[str, tuple[str, ...]]:
-        merged, added = merge_default(parse_policy(read_policy_file(path), str(path)))
+    def action() -> Merged:
+        merged = merge_default(parse_policy(read_policy_file(path), str(path)))
         if out is not None:
-            _write(out, merged)
-        return merged, added
+            write_policy_file(out, merged.text, config.home(), line_ending(path))
+        return merged
 
-    def render(result: tuple[str, tuple[str, ...]]) -> None:
-        merged, added = result
+    def render(merged: Merged) -> None:
+        added = [{"id": r.id, "effect": r.effect} for r in merged.added]
         if as_json:
-            doc: dict[str, Any] = {"added": list(added), "out": str(out) if out else None}
-            emit_json(doc if out is not None else {**doc, "text": merged})
+            doc: dict[str, Any] = {"added": added, "out": str(out) if out else None}
+            emit_json(doc if out is not None else {**doc, "text": merged.text})
             return
         if out is None:
-            typer.echo(merged, nl=False)
-        said = f"added {len(added)}: {', '.join(added)}" if added else "nothing to add"
-        typer.echo(f"{said}" + (f"; wrote {out}" if out else ""), err=out is None)
+            typer.echo(merged.text, nl=False)
+        for effect, what in (("permit", "permits (they widen access)"), ("forbid", "forbids")):
+            ids = [a["id"] for a in added if a["effect"] == effect]
+            if ids:
+                typer.echo(f"added {len(ids)} {what}: {', '.join(ids)}", err=out is None)
+        if not added:
+            typer.echo("nothing to add", err=out is None)
+        if out is not None:
+            typer.echo(f"wrote {out}; read it, then: strongroom policy install {out}")
 
     run(as_json, action, render)
-
-
-def _write(path: Path, text: str) -> None:
-    """Whole or not at all: a temporary file beside `path`, then renamed over it."""
-    try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-", suffix=".tmp")
-    except OSError as exc:
-        raise BadInput(f"cannot write: {exc}", file=str(path)) from exc
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise BadInput(f"cannot write: {exc}", file=str(path)) from exc
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 @app.command("install")

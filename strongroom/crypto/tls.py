@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from strongroom.errors import KeyUnavailable
+from strongroom.files import write_whole
 
 TLS_DIR = "tls"
 CERT_FILE = "server.crt"
@@ -134,9 +135,4 @@ def _write_pair(cert_path: Path, key_path: Path) -> None:
     base.mkdir(parents=True, exist_ok=True)
     os.chmod(base, 0o700)
     for path, data, mode in ((key_path, key_pem, 0o600), (cert_path, cert_pem, 0o644)):
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.unlink(missing_ok=True)
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
+        write_whole(path, data, mode)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import stat
 from pathlib import Path
 
 import pytest
@@ -157,7 +158,10 @@ def test_merge_adds_the_missing_default_rules_and_keeps_the_officers_own(
     merged = tmp_path / "merged.cedar"
     shown = bare.json("policy", "merge", str(mine), "--out", str(merged))
     assert shown == {  # the default's order, not the order they were removed in
-        "added": ["vendor-under-grant", "forbid-approval-or-erasure-without-fresh-mfa"],
+        "added": [
+            {"id": "vendor-under-grant", "effect": "permit"},
+            {"id": "forbid-approval-or-erasure-without-fresh-mfa", "effect": "forbid"},
+        ],
         "out": str(merged),
     }
     out = merged.read_text()
@@ -177,6 +181,44 @@ def test_merge_adds_the_missing_default_rules_and_keeps_the_officers_own(
     )
     again = bare("policy", "merge", str(merged), "--out", str(merged)).stdout
     assert "nothing to add" in again
+    human = bare("policy", "merge", str(mine), "--out", str(tmp_path / "again.cedar")).stdout
+    assert "added 1 permits (they widen access): vendor-under-grant" in human
+    assert "added 1 forbids: forbid-approval-or-erasure-without-fresh-mfa" in human
+
+
+def test_merge_keeps_the_files_line_endings_and_mode_and_follows_a_link(
+    bare: Cli, tmp_path: Path
+) -> None:
+    crlf = tmp_path / "crlf.cedar"
+    crlf.write_bytes(
+        _without(default_policy_text(), "vendor-under-grant").encode().replace(b"\n", b"\r\n")
+    )
+    shared = tmp_path / "shared.cedar"
+    shared.write_text("old")
+    shared.chmod(0o644)
+    link = tmp_path / "link.cedar"
+    link.symlink_to(shared)
+    bare("policy", "merge", str(crlf), "--out", str(link))
+    assert link.is_symlink() and stat.S_IMODE(shared.stat().st_mode) == 0o644
+    written = shared.read_bytes()
+    assert b'@id("vendor-under-grant")' in written
+    assert written.count(b"\n") == written.count(b"\r\n") > 400
+    assert bare.json("policy", "validate", str(link))["missing_from_default"] == []  # type: ignore[index]
+
+
+def test_merge_never_writes_the_installed_policy(cli: Cli, tmp_path: Path) -> None:
+    """That file changes only through `policy install`, which the ledger records."""
+    installed = cli.home / POLICY_FILE
+    older = tmp_path / "older.cedar"
+    older.write_text(_without(default_policy_text(), "vendor-under-grant"))
+    cli("policy", "install", str(older))
+    before = installed.read_bytes()
+    err = json.loads(
+        cli("policy", "merge", str(installed), "-o", str(installed), "--json", code=2).stderr
+    )
+    assert err["file"] == str(installed) and "strongroom policy install" in err["message"]
+    assert installed.read_bytes() == before
+    assert sorted(p.name for p in cli.home.iterdir() if p.name.startswith(".")) == []
 
 
 def test_merge_prints_to_stdout_without_out(bare: Cli, tmp_path: Path) -> None:
@@ -186,7 +228,7 @@ def test_merge_prints_to_stdout_without_out(bare: Cli, tmp_path: Path) -> None:
     )
     proc = bare("policy", "merge", str(older))
     assert '@id("forbid-approval-or-erasure-without-fresh-mfa")' in proc.stdout
-    assert "added 1: forbid-approval-or-erasure-without-fresh-mfa" in proc.stderr
+    assert "added 1 forbids: forbid-approval-or-erasure-without-fresh-mfa" in proc.stderr
     doc = bare.json("policy", "merge", str(older))
     assert doc["out"] is None and doc["text"] == proc.stdout  # type: ignore[index]
 
@@ -209,7 +251,14 @@ def test_merge_refuses_a_bad_file_and_writes_nothing(bare: Cli, tmp_path: Path) 
         bare("policy", "merge", str(older), "-o", str(nowhere), "--json", code=2).stderr
     )
     assert err["file"] == str(nowhere) and "cannot write" in err["message"]
-    assert set(tmp_path.iterdir()) == {bad, older}  # no temporary file left behind
+    # A directory in the way: the temporary file is written, the rename fails, and it goes.
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    err = json.loads(
+        bare("policy", "merge", str(older), "-o", str(folder), "--json", code=2).stderr
+    )
+    assert err["file"] == str(folder) and err["message"].endswith("cannot write: Is a directory")
+    assert set(tmp_path.iterdir()) == {bad, older, folder}  # no temporary file left behind
 
 
 def test_validate_refuses_a_missing_file(bare: Cli, tmp_path: Path) -> None:

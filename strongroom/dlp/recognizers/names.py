@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from strongroom.errors import StrongroomError
+from strongroom.files import write_whole
 
 #: Bump when what goes into the lists changes, so old caches are rebuilt.
 FORMAT = "2"
@@ -176,8 +177,6 @@ def _read(path: Path, key: str) -> NameLists | None:
 
 
 def _write(path: Path, key: str, lists: NameLists) -> None:
-    import tempfile
-
     body = "\n".join(
         [key]
         + [
@@ -187,9 +186,6 @@ def _write(path: Path, key: str, lists: NameLists) -> None:
     )
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".names-", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(body)
-        os.replace(tmp, path)  # atomic: a concurrent reader sees the old file or the new
-    except OSError:
+        write_whole(path, body.encode("utf-8"))  # a concurrent reader sees old or new
+    except (OSError, StrongroomError):
         return  # an unwritable cache only costs the next process the build time
