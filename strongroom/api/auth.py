@@ -22,7 +22,6 @@ from typing import Annotated, Any, Concatenate, ParamSpec, TypeVar, cast
 from fastapi import Depends, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.security.utils import get_authorization_scheme_param
 from starlette.routing import BaseRoute
 
@@ -41,11 +40,13 @@ T = TypeVar("T")
 _CONTEXT_VALUE = re.compile(r"^[\x21-\x7e][\x20-\x7e]{0,127}$")
 
 SCHEME = "bearer"
-_bearer = HTTPBearer(
-    auto_error=False,
-    scheme_name=SCHEME,
-    description="A session token from POST /v1/sessions, or an API key.",
-)
+# What the OpenAPI document says of the token (`bearer_security`), as FastAPI's `HTTPBearer`
+# would: the routes read the header themselves (`_bearer_of`).
+SCHEME_DOC: dict[str, Any] = {
+    "type": "http",
+    "scheme": "bearer",
+    "description": "A session token from POST /v1/sessions, or an API key.",
+}
 
 
 async def instance(request: Request) -> Instance:
@@ -67,17 +68,20 @@ def client_address(request: Request) -> str:
 NO_TOKEN = "a bearer token is required: sign in with POST /v1/sessions"  # noqa: S105 (a message)
 
 
-def _token(creds: HTTPAuthorizationCredentials | None) -> str:
-    if creds is None or not creds.credentials:
+def _bearer_of(request: Request) -> str:
+    """The token of `Authorization: Bearer <token>`, read as FastAPI's `HTTPBearer` reads it
+    (`get_authorization_scheme_param`, the scheme's case ignored), but in place: as a
+    sub-dependency FastAPI would solve it on every request (~19 µs of a masked get's ~600
+    in-process). Raises Unauthenticated when there is none."""
+    scheme, token = get_authorization_scheme_param(request.headers.get("Authorization"))
+    if scheme.lower() != "bearer" or not token:
         raise Unauthenticated(NO_TOKEN)
-    return creds.credentials
+    return token
 
 
-async def bearer_token(
-    creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> str:
+async def bearer_token(request: Request) -> str:
     """The bearer token. Raises Unauthenticated when there is none."""
-    return _token(creds)
+    return _bearer_of(request)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,15 +107,8 @@ class Caller:
 async def caller(request: Request) -> Caller:
     """Raises Unauthenticated for a missing token, or one that is unknown, expired or
     revoked; RateLimited when the principal has used up its requests; BadInput for a context
-    header that is too long or not printable.
-
-    It reads the `Authorization` header as `HTTPBearer` does (`get_authorization_scheme_param`)
-    rather than taking it as a sub-dependency, which FastAPI would solve on every request
-    (~30 µs of a masked get's ~640 in-process); `bearer_security` then marks its routes in the
-    OpenAPI document as `HTTPBearer` would have."""
-    scheme, token = get_authorization_scheme_param(request.headers.get("Authorization"))
-    if scheme.lower() != "bearer" or not token:
-        raise Unauthenticated(NO_TOKEN)
+    header that is too long or not printable."""
+    token = _bearer_of(request)
     inst = _instance(request)
     principal = await work.run(inst, identity.authenticate, inst, token)
     _limits(request).per_principal.take(principal.id)
@@ -151,25 +148,28 @@ def _context(request: Request) -> RequestContext:
     )
 
 
-def takes_caller(dependant: Dependant) -> bool:
-    """True when `caller` is among the route's dependencies, at any depth."""
-    return any(d.call is caller or takes_caller(d) for d in dependant.dependencies)
+def takes_bearer(dependant: Dependant) -> bool:
+    """True when the route reads the bearer token (`caller`, `bearer_token`), at any depth."""
+    return any(
+        d.call is caller or d.call is bearer_token or takes_bearer(d)
+        for d in dependant.dependencies
+    )
 
 
 def bearer_security(routes: Sequence[BaseRoute], doc: dict[str, Any]) -> dict[str, Any]:
-    """`doc` with every operation of a route that takes `caller` requiring the bearer scheme,
-    and the scheme described, as FastAPI writes them for an `HTTPBearer` dependency."""
+    """`doc` with every operation of a route that reads the bearer token requiring it, and
+    the scheme described, as FastAPI writes them for an `HTTPBearer` dependency. Routes are
+    taken as included (a router's own dependencies count; hidden routes are skipped)."""
     for ctx in iter_route_contexts(routes):
-        route = ctx.original_route
-        if (
-            isinstance(route, APIRoute)
-            and route.include_in_schema
-            and takes_caller(route.dependant)
-        ):
-            for method in ctx.methods or ():
-                doc["paths"][ctx.path_format][method.lower()]["security"] = [{SCHEME: []}]
-    schemes = doc.setdefault("components", {}).setdefault("securitySchemes", {})
-    schemes[SCHEME] = _bearer.model.model_dump(mode="json", by_alias=True, exclude_none=True)
+        if not isinstance(ctx.original_route, APIRoute) or not ctx.include_in_schema:
+            continue
+        if not takes_bearer(ctx.dependant):
+            continue
+        operations = doc.get("paths", {}).get(ctx.path_format, {})
+        for method in ctx.methods or ():
+            if method.lower() in operations:
+                operations[method.lower()]["security"] = [{SCHEME: []}]
+    doc.setdefault("components", {}).setdefault("securitySchemes", {})[SCHEME] = SCHEME_DOC
     return doc
 
 

@@ -5,6 +5,9 @@ middle, the cold start; and the store context answering as the file context does
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -393,10 +396,6 @@ def test_the_app_loads_the_detectors_before_it_serves_when_it_watches(
 ) -> None:
     """Loaded by the first round instead, their import (scipy, numpy) would hold the GIL while
     requests wait, and race another thread importing numpy (it once failed a test so)."""
-    import os
-    import subprocess
-    import sys
-
     init_instance(tmp_path / "home").close()
     env = {k: v for k, v in os.environ.items() if not k.startswith("STRONGROOM_")}
     env |= {"STRONGROOM_HOME": str(tmp_path / "home"), "STRONGROOM_DETECT_INTERVAL": interval}
