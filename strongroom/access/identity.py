@@ -48,7 +48,7 @@ from strongroom.access.principal import (
     Principal,
     PrincipalId,
 )
-from strongroom.access.sessions import Session, authenticate
+from strongroom.access.sessions import ApiKeyInfo, Session, authenticate
 from strongroom.audit import RequestContext, append
 from strongroom.audit.log import checkpoint_if_due
 from strongroom.errors import BadInput, Conflict, NotFound, StrongroomError, Unauthenticated
@@ -65,8 +65,11 @@ __all__ = [
     "disable_principal",
     "end_session",
     "issue_api_key",
+    "list_api_keys",
     "list_principals",
     "login",
+    "reset_principal",
+    "revoke_api_key",
     "verify_mfa",
 ]
 
@@ -430,3 +433,65 @@ def issue_api_key(inst: Instance, actor: Principal, name: str) -> str:
             raise Conflict(f"principal '{name}' is disabled")
         sessions.store_api_key(p.tx, key, name, sessions.clock())
     return key.bearer
+
+
+def list_api_keys(inst: Instance, actor: Principal, name: str) -> list[ApiKeyInfo]:
+    """A service account's API keys by id, oldest first, with when each was issued and
+    revoked (never a key). Decided as `principal.list`. Raises NotFound, Denied."""
+    details: dict[str, Any] = {"principal": name}
+    with door(
+        inst, actor, "principal.list", Resource(_tenant_of(inst, name)), details=details
+    ) as p:
+        if load(p.tx, name) is None:
+            raise NotFound(f"no principal '{name}'")
+        return sessions.api_keys(p.tx, name)
+
+
+def revoke_api_key(inst: Instance, actor: Principal, name: str, key_id: str) -> ApiKeyInfo:
+    """Revoke one API key at once: a leaked one, or the old one once its replacement is in
+    use (rotation). The account's other keys keep working. Revoking a revoked key changes
+    nothing. Raises NotFound (no such principal or key), Denied."""
+    details: dict[str, Any] = {"principal": name, "key": key_id}
+    with door(inst, actor, "apikey.revoke", Resource(_tenant_of(inst, name)), details=details) as p:
+        if load(p.tx, name) is None:
+            raise NotFound(f"no principal '{name}'")
+        revoked = sessions.revoke_api_key(p.tx, name, key_id, sessions.clock())
+        if revoked is None:
+            raise NotFound(
+                f"principal '{name}' has no API key '{key_id}' "
+                "(the id is the hex after srk_; see strongroom principal keys)"
+            )
+        return revoked
+
+
+def reset_principal(inst: Instance, actor: Principal, name: str) -> Enrolment:
+    """New credentials for a person who lost them (a forgotten password, a lost phone): a new
+    password and TOTP secret, returned once. Every session of theirs ends, and their failed
+    sign-ins and any lockout are cleared. The name stays, so their shifts, training, grants
+    and ledger history stay theirs. Raises NotFound, BadInput (a service account: it has API
+    keys, not a password), Conflict (disabled: disabling is for good), Denied."""
+    password = passwords.generate()  # made before the write lock is taken
+    password_hash = passwords.hash_password(password)
+    sealed, totp_uri = passwords.new_totp(inst.provider, name)
+    details: dict[str, Any] = {"principal": name}
+    with door(
+        inst, actor, "principal.reset", Resource(_tenant_of(inst, name)), details=details
+    ) as p:
+        acct = load(p.tx, name)
+        if acct is None:
+            raise NotFound(f"no principal '{name}'")
+        if acct.role == SERVICE:
+            raise BadInput(
+                f"'{name}' is a service account: it has API keys, not a password "
+                "(issue a new key with principal apikey, then revoke the old one)",
+                field="name",
+            )
+        if acct.disabled_at is not None:
+            raise Conflict(f"principal '{name}' is disabled; disabling is for good")
+        p.tx.run(
+            "UPDATE principals SET password_hash = ?, totp_sealed = ?, totp_last_step = NULL, "
+            "failed_logins = 0, locked_until = NULL WHERE id = ?",
+            (password_hash, sealed, name),
+        )
+        sessions.revoke_all(p.tx, name, sessions.clock())
+    return Enrolment(acct.principal(), password, totp_uri)

@@ -23,7 +23,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from strongroom.access.principal import Principal, PrincipalId
 from strongroom.errors import BadInput, Unauthenticated
@@ -154,6 +154,45 @@ def store_api_key(tx: Tx, key: Minted, principal_id: str, at: datetime) -> None:
         "INSERT INTO api_keys (id, principal_id, digest, created_at) VALUES (?, ?, ?, ?)",
         (key.id, principal_id, key.digest, stamp(at)),
     )
+
+
+@dataclass(frozen=True)
+class ApiKeyInfo:
+    """What may be shown of an API key: its public id (the hex after `srk_` in the key
+    itself) and when it was issued and revoked. Never the key."""
+
+    id: str
+    created_at: str
+    revoked_at: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "created_at": self.created_at, "revoked_at": self.revoked_at}
+
+
+def api_keys(tx: Tx, principal_id: str) -> list[ApiKeyInfo]:
+    """A principal's API keys, oldest first."""
+    rows = tx.all(
+        "SELECT id, created_at, revoked_at FROM api_keys WHERE principal_id = ? "
+        "ORDER BY created_at, id",
+        (principal_id,),
+    )
+    return [ApiKeyInfo(str(i), str(c), str(r) if r is not None else None) for i, c, r in rows]
+
+
+def revoke_api_key(tx: Tx, principal_id: str, key_id: str, at: datetime) -> ApiKeyInfo | None:
+    """Revoke one of a principal's API keys (a revoked one stays as it was); None when the
+    principal has no key of that id."""
+    found = [k for k in api_keys(tx, principal_id) if k.id == key_id]
+    if not found:
+        return None
+    if found[0].revoked_at is not None:
+        return found[0]
+    when = stamp(at)
+    tx.run(
+        "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND principal_id = ?",
+        (when, key_id, principal_id),
+    )
+    return ApiKeyInfo(key_id, found[0].created_at, when)
 
 
 def revoke_all(tx: Tx, principal_id: str, at: datetime) -> tuple[int, int]:

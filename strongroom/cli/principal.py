@@ -1,4 +1,4 @@
-"""strongroom principal add|list|disable|apikey"""
+"""strongroom principal add|list|reset|disable|apikey|keys|revoke-key"""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import typer
 from strongroom.access import identity, local_operator
 from strongroom.access.identity import Enrolment, PrincipalInfo
 from strongroom.access.principal import ROLES
+from strongroom.access.sessions import ApiKeyInfo, parse
 from strongroom.cli.main import run
 from strongroom.cli.options import Json
 from strongroom.cli.render import emit_json, pairs, table
@@ -48,28 +49,29 @@ def add(
     Example: strongroom principal add pat.lee --role agent --tenant acme-bank --site lon-1
     """
 
-    def render(e: Enrolment) -> None:
-        p = e.principal
-        doc = {"principal": p.id, "role": p.role, "tenant": p.tenant, "site": p.site}
-        if as_json:
-            emit_json(doc | {"password": e.password, "totp_uri": e.totp_uri})
-            return
-        pairs([(k, v) for k, v in doc.items() if v is not None])
-        if e.password is None:
-            typer.echo("\nA service account has no password: issue it an API key with")
-            typer.echo(f"  strongroom principal apikey {p.id}")
-            return
-        typer.echo(
-            f"\nShown this once: give both to {p.id} over a trusted channel. Strongroom keeps"
-            "\nonly a hash of the password and a sealed copy of the TOTP secret."
-        )
-        pairs([("password", e.password), ("TOTP provisioning URI", e.totp_uri)])
-
     run(
         as_json,
         lambda: identity.add_principal(open_instance(), local_operator(), name, role, tenant, site),
-        render,
+        lambda e: _show_enrolment(e, as_json),
     )
+
+
+def _show_enrolment(e: Enrolment, as_json: bool) -> None:
+    p = e.principal
+    doc = {"principal": p.id, "role": p.role, "tenant": p.tenant, "site": p.site}
+    if as_json:
+        emit_json(doc | {"password": e.password, "totp_uri": e.totp_uri})
+        return
+    pairs([(k, v) for k, v in doc.items() if v is not None])
+    if e.password is None:
+        typer.echo("\nA service account has no password: issue it an API key with")
+        typer.echo(f"  strongroom principal apikey {p.id}")
+        return
+    typer.echo(
+        f"\nShown this once: give both to {p.id} over a trusted channel. Strongroom keeps"
+        "\nonly a hash of the password and a sealed copy of the TOTP secret."
+    )
+    pairs([("password", e.password), ("TOTP provisioning URI", e.totp_uri)])
 
 
 @app.command("list")
@@ -89,6 +91,22 @@ def list_(as_json: Json = False) -> None:
         )
 
     run(as_json, lambda: identity.list_principals(open_instance(), local_operator()), render)
+
+
+@app.command("reset")
+def reset(name: Name, as_json: Json = False) -> None:
+    """New password and TOTP secret for a person who lost theirs, shown this once only.
+
+    Every session of theirs ends and a lockout is lifted; the name stays, and with it their
+    shifts, training, grants and history. Service accounts rotate API keys instead.
+
+    Example: strongroom principal reset pat.lee
+    """
+    run(
+        as_json,
+        lambda: identity.reset_principal(open_instance(), local_operator(), name),
+        lambda e: _show_enrolment(e, as_json),
+    )
 
 
 @app.command("disable")
@@ -114,12 +132,58 @@ def apikey(name: Name, as_json: Json = False) -> None:
 
     Example: strongroom principal apikey crm-sync
     """
+
+    def render(key: str) -> None:
+        key_id = parse(key).id
+        if as_json:
+            emit_json({"principal": name, "key_id": key_id, "api_key": key})
+            return
+        pairs([("principal", name), ("key id", key_id), ("API key (shown once)", key)])
+        typer.echo(
+            f"\nTo rotate: put the new key in use, then revoke the old one with"
+            f"\n  strongroom principal revoke-key {name} OLD_KEY_ID"
+        )
+
+    run(as_json, lambda: identity.issue_api_key(open_instance(), local_operator(), name), render)
+
+
+@app.command("keys")
+def keys(name: Name, as_json: Json = False) -> None:
+    """List a service account's API keys by id (the hex after srk_), never the keys.
+
+    Example: strongroom principal keys crm-sync
+    """
+
+    def render(found: list[ApiKeyInfo]) -> None:
+        if as_json:
+            emit_json([k.to_dict() for k in found])
+            return
+        table(
+            [(k.id, k.created_at, k.revoked_at or "active") for k in found],
+            ["key id", "issued", "revoked"],
+        )
+
+    run(as_json, lambda: identity.list_api_keys(open_instance(), local_operator(), name), render)
+
+
+@app.command("revoke-key")
+def revoke_key(
+    name: Name,
+    key_id: Annotated[
+        str, typer.Argument(metavar="KEY_ID", help="The key's id: the hex after srk_.")
+    ],
+    as_json: Json = False,
+) -> None:
+    """Revoke one API key at once (leaked, or replaced); the account's other keys still work.
+
+    Example: strongroom principal revoke-key crm-sync 3f9a0c1e5b7d2a4c6e8f0a1b
+    """
     run(
         as_json,
-        lambda: identity.issue_api_key(open_instance(), local_operator(), name),
-        lambda key: (
-            emit_json({"principal": name, "api_key": key})
+        lambda: identity.revoke_api_key(open_instance(), local_operator(), name, key_id),
+        lambda k: (
+            emit_json({"principal": name, **k.to_dict()})
             if as_json
-            else pairs([("principal", name), ("API key (shown once)", key)])
+            else typer.echo(f"revoked key {k.id} of {name} (at {k.revoked_at})")
         ),
     )

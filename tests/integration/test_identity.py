@@ -399,6 +399,85 @@ def test_api_key_authenticates_its_service_until_disabled(inst: Instance, clock:
         identity.issue_api_key(inst, local(), "crm-sync")
 
 
+@BOTH
+def test_reset_gives_new_credentials_ends_the_sessions_and_lifts_a_lockout(
+    inst: Instance, clock: Clock
+) -> None:
+    pat = enrol(inst)
+    session = identity.login(inst, "pat.lee", pat.password, pat.code(clock))
+    for _ in range(5):
+        with pytest.raises(Unauthenticated):
+            identity.login(inst, "pat.lee", "guess", pat.code(clock))
+    assert state(inst, "pat.lee")[1] is not None  # locked
+    fresh = identity.reset_principal(inst, local(), "pat.lee")
+    assert fresh.principal.id == "pat.lee" and fresh.password not in (None, pat.password)
+    assert fresh.totp_uri is not None and fresh.totp_uri != pat.enrolment.totp_uri
+    assert state(inst, "pat.lee") == (0, None)
+    with pytest.raises(Unauthenticated):
+        identity.authenticate(inst, session.token)
+    clock.advance(seconds=30)
+    with pytest.raises(Unauthenticated):  # the old password is gone
+        identity.login(inst, "pat.lee", pat.password, pat.code(clock))
+    totp = pyotp.parse_uri(fresh.totp_uri)
+    assert isinstance(totp, pyotp.TOTP) and fresh.password is not None
+    with pytest.raises(Unauthenticated):  # so is the old phone
+        identity.login(inst, "pat.lee", fresh.password, pat.code(clock))
+    clock.advance(seconds=30)
+    again = identity.login(inst, "pat.lee", fresh.password, totp.at(clock.at))
+    assert identity.authenticate(inst, again.token).id == "pat.lee"
+    [reset] = entries(inst, "principal.reset")
+    assert reset["outcome"]["decision"] == "allowed" and reset["details"] == {
+        "principal": "pat.lee"
+    }
+    assert fresh.password not in json.dumps(entries(inst))
+    identity.add_principal(inst, local(), "crm-sync", "service", "acme-bank")
+    with pytest.raises(BadInput) as service:
+        identity.reset_principal(inst, local(), "crm-sync")
+    assert service.value.location.field == "name" and "API keys" in service.value.message
+    with pytest.raises(NotFound):
+        identity.reset_principal(inst, local(), "nobody")
+    identity.disable_principal(inst, local(), "pat.lee")
+    with pytest.raises(Conflict):
+        identity.reset_principal(inst, local(), "pat.lee")
+
+
+@BOTH
+def test_one_api_key_is_revoked_alone_and_keys_are_listed_by_id(
+    inst: Instance, clock: Clock
+) -> None:
+    identity.add_principal(inst, local(), "crm-sync", "service", "acme-bank")
+    identity.add_principal(inst, local(), "ivr", "service", "acme-bank")
+    old = identity.issue_api_key(inst, local(), "crm-sync")
+    clock.advance(seconds=1)
+    new = identity.issue_api_key(inst, local(), "crm-sync")
+    other = identity.issue_api_key(inst, local(), "ivr")
+    old_id, new_id = sessions.parse(old).id, sessions.parse(new).id
+    listed = identity.list_api_keys(inst, local(), "crm-sync")
+    assert [(k.id, k.revoked_at) for k in listed] == [(old_id, None), (new_id, None)]
+    assert old not in json.dumps([k.to_dict() for k in listed])
+    revoked = identity.revoke_api_key(inst, local(), "crm-sync", old_id)
+    assert revoked.id == old_id and revoked.revoked_at == stamp(clock.at)
+    with pytest.raises(Unauthenticated):
+        identity.authenticate(inst, old)
+    assert identity.authenticate(inst, new).id == "crm-sync"
+    assert identity.authenticate(inst, other).id == "ivr"
+    clock.advance(seconds=5)
+    assert identity.revoke_api_key(inst, local(), "crm-sync", old_id) == revoked  # no change
+    with pytest.raises(NotFound, match="no API key"):  # another account's key is not its own
+        identity.revoke_api_key(inst, local(), "crm-sync", sessions.parse(other).id)
+    assert identity.authenticate(inst, other).id == "ivr"
+    with pytest.raises(NotFound):
+        identity.list_api_keys(inst, local(), "nobody")
+    decided = [
+        (e["details"]["key"], e["outcome"]["decision"]) for e in entries(inst, "apikey.revoke")
+    ]
+    assert decided == [
+        (old_id, "allowed"),
+        (old_id, "allowed"),
+        (sessions.parse(other).id, "failed"),
+    ]
+
+
 @SQLITE
 def test_api_keys_are_for_service_accounts_only(inst: Instance, clock: Clock) -> None:
     enrol(inst)
@@ -472,12 +551,18 @@ def test_an_agent_may_not_manage_principals(inst: Instance, clock: Clock) -> Non
         identity.list_principals(inst, agent)
     with pytest.raises(Denied):
         identity.issue_api_key(inst, agent, "pat.lee")
+    with pytest.raises(Denied):
+        identity.reset_principal(inst, agent, "pat.lee")
+    with pytest.raises(Denied):
+        identity.revoke_api_key(inst, agent, "pat.lee", "0" * 24)
     refused = [e for e in entries(inst) if e["principal"] == "pat.lee" and e["action"] != "login"]
     assert [(e["action"], e["outcome"]["decision"]) for e in refused] == [
         ("principal.add", "denied"),
         ("principal.disable", "denied"),
         ("principal.list", "denied"),
         ("apikey.issue", "denied"),
+        ("principal.reset", "denied"),
+        ("apikey.revoke", "denied"),
     ]
 
 

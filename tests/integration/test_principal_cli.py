@@ -94,6 +94,54 @@ def test_service_account_gets_an_api_key_and_loses_it_when_disabled(cli: Cli) ->
     assert "disabled" in cli("principal", "list").stdout
 
 
+def test_reset_shows_new_credentials_once_and_they_work(cli: Cli) -> None:
+    first = cli.json("principal", "add", "sam", "--role", "supervisor")
+    reset = cli.json("principal", "reset", "sam")
+    assert isinstance(first, dict) and isinstance(reset, dict)
+    assert set(reset) == set(first) and reset["principal"] == "sam"
+    assert reset["password"] != first["password"] and reset["totp_uri"] != first["totp_uri"]
+    assert _login(cli, "sam", str(reset["password"]), str(reset["totp_uri"])).id == "sam"
+    human = cli("principal", "reset", "sam").stdout
+    assert "Shown this once" in human and "TOTP provisioning URI" in human
+    cli("principal", "add", "crm-sync", "--role", "service", "--tenant", "acme-bank")
+    err = json.loads(cli("principal", "reset", "crm-sync", "--json", code=2).stderr)
+    assert err["field"] == "name" and "API keys" in err["message"]
+    assert "no principal 'nobody'" in cli("principal", "reset", "nobody", code=1).stderr
+
+
+def test_an_api_key_is_rotated_by_id_and_the_old_one_stops_working(cli: Cli) -> None:
+    cli("principal", "add", "crm-sync", "--role", "service", "--tenant", "acme-bank")
+    old = cli.json("principal", "apikey", "crm-sync")
+    new = cli.json("principal", "apikey", "crm-sync")
+    assert isinstance(old, dict) and isinstance(new, dict)
+    assert str(old["api_key"]).startswith(f"srk_{old['key_id']}.")
+    human = cli("principal", "apikey", "crm-sync").stdout
+    assert "key id" in human and "principal revoke-key crm-sync OLD_KEY_ID" in human
+    listed = cli.json("principal", "keys", "crm-sync")
+    assert isinstance(listed, list) and [k["id"] for k in listed][:2] == [
+        old["key_id"],
+        new["key_id"],
+    ]
+    assert str(old["api_key"]) not in cli("principal", "keys", "crm-sync").stdout
+    revoked = cli.json("principal", "revoke-key", "crm-sync", str(old["key_id"]))
+    assert isinstance(revoked, dict) and revoked["revoked_at"] is not None
+    assert (
+        f"revoked key {old['key_id']} of crm-sync"
+        in cli("principal", "revoke-key", "crm-sync", str(old["key_id"])).stdout
+    )
+    table = cli("principal", "keys", "crm-sync").stdout
+    assert "active" in table and str(revoked["revoked_at"]) in table
+    inst = open_instance(cli.home)
+    try:
+        with pytest.raises(Unauthenticated):
+            identity.authenticate(inst, str(old["api_key"]))
+        assert identity.authenticate(inst, str(new["api_key"])).id == "crm-sync"
+    finally:
+        inst.close()
+    missing = cli("principal", "revoke-key", "crm-sync", "0" * 24, code=1).stderr
+    assert "has no API key" in missing and "principal keys" in missing
+
+
 @pytest.mark.parametrize(
     ("args", "field"),
     [
@@ -126,6 +174,6 @@ def test_failures_exit_1_with_a_message(cli: Cli) -> None:
 
 def test_help_shows_an_example(cli: Cli) -> None:
     assert "principal" in cli("--help").stdout
-    for command in ("add", "list", "disable", "apikey"):
+    for command in ("add", "list", "reset", "disable", "apikey", "keys", "revoke-key"):
         text = cli("principal", command, "--help").stdout
         assert f"Example: strongroom principal {command}" in text

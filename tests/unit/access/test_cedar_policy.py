@@ -428,11 +428,23 @@ def test_even_the_operator_needs_a_second_person() -> None:
 @pytest.mark.parametrize(
     "action",
     ["record.erase", "principal.add", "principal.disable", "apikey.issue", "policy.install",
-     "audit.read", "audit.search", "alert.read", "alert.ack", "context.ingest", "grant.revoke"],
+     "audit.read", "audit.search", "alert.read", "alert.ack", "context.ingest", "grant.revoke",
+     "principal.reset", "apikey.revoke"],
 )  # fmt: skip
 def test_security_officer_administers_any_tenant(action: str) -> None:
     assert decide(OFFICER, action, VIEW, None, FRESH).allowed
     assert decide(OFFICER, action, Resource(OTHER), None, FRESH).allowed
+
+
+@pytest.mark.parametrize("action", ["principal.add", "principal.reset", "apikey.issue"])
+def test_minting_credentials_needs_the_officers_own_fresh_second_factor(action: str) -> None:
+    denied(decide(OFFICER, action, Resource(OTHER)), "mfa")
+    stale = Facts(now=NOW, mfa_age_s=901.0)  # a second factor 15 minutes and a second ago
+    denied(decide(OFFICER, action, Resource(OTHER), None, stale), "mfa")
+    assert decide(OFFICER, action, Resource(OTHER), None, FRESH).allowed
+    # Revoking and disabling take a way in away: no second factor asked.
+    assert decide(OFFICER, "apikey.revoke", Resource(OTHER)).allowed
+    assert decide(OFFICER, "principal.disable", Resource(OTHER)).allowed
 
 
 def test_security_officer_requests_vendor_access_but_not_break_glass() -> None:
