@@ -22,11 +22,14 @@ principal's row and the lockout; `sessions` holds bearer credentials and `authen
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from strongroom.access import passwords, sessions
+from strongroom.access.gate import Passage
 from strongroom.access.passwords import (
     NAME,
     REPLAYED_CODE,
@@ -397,19 +400,27 @@ def _tenant_of(inst: Instance, name: str) -> str | None:
     return acct.tenant if acct else None
 
 
-def disable_principal(inst: Instance, actor: Principal, name: str) -> PrincipalInfo:
-    """Disable a principal for good: its sessions end and its API keys are revoked at once.
-    Disabling a disabled principal changes nothing. Raises NotFound, Denied."""
-    details: dict[str, Any] = {"principal": name}
-    with door(
-        inst, actor, "principal.disable", Resource(_tenant_of(inst, name)), details=details
-    ) as p:
+@contextmanager
+def _on_principal(
+    inst: Instance, actor: Principal, action: str, name: str, **details: Any
+) -> Iterator[tuple[Passage, Account]]:
+    """The door for `action` on the principal `name` (the ledger's details name it), and its
+    row as read inside. Raises NotFound (recorded as a failure), Denied."""
+    resource = Resource(_tenant_of(inst, name))
+    with door(inst, actor, action, resource, details={"principal": name, **details}) as p:
         acct = load(p.tx, name)
         if acct is None:
             raise NotFound(f"no principal '{name}'")
+        yield p, acct
+
+
+def disable_principal(inst: Instance, actor: Principal, name: str) -> PrincipalInfo:
+    """Disable a principal for good: its sessions end and its API keys are revoked at once.
+    Disabling a disabled principal changes nothing. Raises NotFound, Denied."""
+    with _on_principal(inst, actor, "principal.disable", name) as (p, found):
         at = sessions.clock()
-        if acct.disabled_at is None:
-            acct = replace(acct, disabled_at=stamp(at))
+        acct = found if found.disabled_at is not None else replace(found, disabled_at=stamp(at))
+        if found.disabled_at is None:
             p.tx.run("UPDATE principals SET disabled_at = ? WHERE id = ?", (acct.disabled_at, name))
         sessions.revoke_all(p.tx, name, at)
     return PrincipalInfo.of(acct, at)
@@ -419,11 +430,7 @@ def issue_api_key(inst: Instance, actor: Principal, name: str) -> str:
     """A new API key for a service account, returned once (only its digest is kept).
     Raises NotFound, BadInput (not a service account), Conflict (disabled), Denied."""
     key = sessions.mint_api_key()
-    details: dict[str, Any] = {"principal": name, "key": key.id}
-    with door(inst, actor, "apikey.issue", Resource(_tenant_of(inst, name)), details=details) as p:
-        acct = load(p.tx, name)
-        if acct is None:
-            raise NotFound(f"no principal '{name}'")
+    with _on_principal(inst, actor, "apikey.issue", name, key=key.id) as (p, acct):
         if acct.role != SERVICE:
             raise BadInput(
                 f"'{name}' is a {acct.role}: API keys are issued to service accounts only",
@@ -438,12 +445,7 @@ def issue_api_key(inst: Instance, actor: Principal, name: str) -> str:
 def list_api_keys(inst: Instance, actor: Principal, name: str) -> list[ApiKeyInfo]:
     """A service account's API keys by id, oldest first, with when each was issued and
     revoked (never a key). Decided as `principal.list`. Raises NotFound, Denied."""
-    details: dict[str, Any] = {"principal": name}
-    with door(
-        inst, actor, "principal.list", Resource(_tenant_of(inst, name)), details=details
-    ) as p:
-        if load(p.tx, name) is None:
-            raise NotFound(f"no principal '{name}'")
+    with _on_principal(inst, actor, "principal.list", name) as (p, _):
         return sessions.api_keys(p.tx, name)
 
 
@@ -451,10 +453,7 @@ def revoke_api_key(inst: Instance, actor: Principal, name: str, key_id: str) -> 
     """Revoke one API key at once: a leaked one, or the old one once its replacement is in
     use (rotation). The account's other keys keep working. Revoking a revoked key changes
     nothing. Raises NotFound (no such principal or key), Denied."""
-    details: dict[str, Any] = {"principal": name, "key": key_id}
-    with door(inst, actor, "apikey.revoke", Resource(_tenant_of(inst, name)), details=details) as p:
-        if load(p.tx, name) is None:
-            raise NotFound(f"no principal '{name}'")
+    with _on_principal(inst, actor, "apikey.revoke", name, key=key_id) as (p, _):
         revoked = sessions.revoke_api_key(p.tx, name, key_id, sessions.clock())
         if revoked is None:
             raise NotFound(
@@ -473,13 +472,7 @@ def reset_principal(inst: Instance, actor: Principal, name: str) -> Enrolment:
     password = passwords.generate()  # made before the write lock is taken
     password_hash = passwords.hash_password(password)
     sealed, totp_uri = passwords.new_totp(inst.provider, name)
-    details: dict[str, Any] = {"principal": name}
-    with door(
-        inst, actor, "principal.reset", Resource(_tenant_of(inst, name)), details=details
-    ) as p:
-        acct = load(p.tx, name)
-        if acct is None:
-            raise NotFound(f"no principal '{name}'")
+    with _on_principal(inst, actor, "principal.reset", name) as (p, acct):
         if acct.role == SERVICE:
             raise BadInput(
                 f"'{name}' is a service account: it has API keys, not a password "
