@@ -93,6 +93,13 @@ class Unauthenticated(StrongroomError):
     kind = "unauthenticated"
 
 
+class PasswordChangeRequired(StrongroomError):
+    """The password and code were right, but the password was set at enrolment or reset and
+    must be changed first (sign in again with a new one). HTTP 403."""
+
+    kind = "password-change-required"
+
+
 class RateLimited(StrongroomError):
     """Too many requests from one principal; `retry_after` in seconds. HTTP 429."""
 

@@ -178,3 +178,13 @@ def acme(setup: Setup) -> TenantSpec:
     spec = demo_spec()
     tenants.create(setup.instance, setup.operator, spec)
     return spec
+
+
+def as_after_first_sign_in(inst: Instance, name: str) -> None:
+    """The principal's enrolment password made permanent, as the first sign-in's change makes
+    it (`identity.login(..., new_password=...)`, tested on its own): for tests about what
+    comes after, which sign in many times within one TOTP step."""
+    from strongroom.store.engine import transaction
+
+    with transaction(inst.data) as tx:
+        tx.run("UPDATE principals SET password_temporary = ? WHERE id = ?", (False, name))

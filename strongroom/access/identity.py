@@ -54,7 +54,14 @@ from strongroom.access.principal import (
 from strongroom.access.sessions import ApiKeyInfo, Session, authenticate
 from strongroom.audit import RequestContext, append
 from strongroom.audit.log import checkpoint_if_due
-from strongroom.errors import BadInput, Conflict, NotFound, StrongroomError, Unauthenticated
+from strongroom.errors import (
+    BadInput,
+    Conflict,
+    NotFound,
+    PasswordChangeRequired,
+    StrongroomError,
+    Unauthenticated,
+)
 from strongroom.instance import Instance
 from strongroom.store.engine import stamp, transaction
 from strongroom.vault.door import door
@@ -88,6 +95,10 @@ LOGIN_NEEDS_CODE = (
     "authenticator app (TOTP)"
 )
 CODE_REFUSED = "the code was not accepted: give the current code from your authenticator app"
+MUST_REPLACE = (
+    "this password was set for you and must be replaced: sign in again with it and a current "
+    "code, and give new_password (12 to 128 characters)"
+)
 
 
 @dataclass(frozen=True)
@@ -177,12 +188,22 @@ def login(
     password: str,
     totp: str | None = None,
     context: RequestContext | None = None,
+    new_password: str | None = None,
 ) -> Session:
     """Open a session for a principal with its password and, when it has one, its TOTP code.
 
-    Raises Unauthenticated (one message whatever was wrong; it asks for the code when none was
-    given), KeyUnavailable, StoreUnavailable.
+    A password set at enrolment or reset must be changed at the first sign-in (PCI DSS 4.0
+    8.3.5): without `new_password` that sign-in is refused with PasswordChangeRequired, which
+    is said only once the password and the code were right, and spends neither the code nor a
+    try. With `new_password` the password is changed in the sign-in's own transaction; it may
+    change any password so.
+
+    Raises BadInput (a new password too short, too long or the same), Unauthenticated (one
+    message whatever was wrong; it asks for the code when none was given),
+    PasswordChangeRequired, KeyUnavailable, StoreUnavailable.
     """
+    if new_password is not None:
+        passwords.check_new(new_password, password)
     at = sessions.clock()
     with transaction(inst.data, read_only=True) as tx:
         seen = load(tx, username)
@@ -193,15 +214,20 @@ def login(
     if password_ok and seen is not None and seen.password_hash is not None:
         if totp is not None:
             steps = seen.code_steps(inst.provider, totp, at)
-        if passwords.needs_rehash(seen.password_hash):
+        if new_password is not None:
+            rehash = passwords.hash_password(new_password)
+        elif passwords.needs_rehash(seen.password_hash):
             rehash = passwords.hash_password(password)
     # The name is recorded as given (it is no secret), unless it cannot be one: a password
     # typed into the name box must not reach the ledger.
     who = username if NAME.fullmatch(username) else "(not a principal name)"
-    attempt = _LoginAttempt(who, seen, password_ok, totp, steps, rehash, at, context)
+    changed = new_password is not None
+    attempt = _LoginAttempt(who, seen, password_ok, totp, steps, rehash, changed, at, context)
     session = retried(lambda: _login_tx(inst, attempt))
     _checkpoint(inst)
-    if session is None:
+    if session is _CHANGE_FIRST:
+        raise PasswordChangeRequired(MUST_REPLACE)
+    if not isinstance(session, Session):
         raise Unauthenticated(LOGIN_FAILED if totp is not None else LOGIN_NEEDS_CODE)
     return session
 
@@ -213,13 +239,18 @@ class _LoginAttempt:
     password_ok: bool
     code: str | None
     steps: tuple[int, ...]
-    rehash: str | None = field(repr=False)
+    rehash: str | None = field(repr=False)  # the hash to store: of the new password, or rehashed
+    changed: bool  # `rehash` is of a new password
     at: datetime
     context: RequestContext | None
 
 
-def _login_tx(inst: Instance, a: _LoginAttempt) -> Session | None:
-    """Decide on a fresh read; write the outcome and its entries. None when refused."""
+_CHANGE_FIRST = object()  # _login_tx's answer to a right temporary password given alone
+
+
+def _login_tx(inst: Instance, a: _LoginAttempt) -> Session | object | None:
+    """Decide on a fresh read; write the outcome and its entries. None when refused,
+    `_CHANGE_FIRST` when the password is right but temporary and no new one came with it."""
     at, ctx = a.at, a.context
     with transaction(inst.data) as tx:
         acct = load(tx, a.who) if a.seen is not None else None
@@ -235,16 +266,25 @@ def _login_tx(inst: Instance, a: _LoginAttempt) -> Session | None:
         if not verdict.ok:
             refuse(tx, acct, "login.failed", verdict.reason, at, ctx)
             return None
+        if acct.password_temporary and not a.changed:
+            why = "password change required (set at enrolment or reset)"
+            append(tx, [entry(at, acct, "password.change_required", "denied", why, ctx)])
+            recheck(tx, acct)
+            return _CHANGE_FIRST
         mfa_at = at if verdict.step is not None else None
         session = sessions.open_session(tx, acct.principal(mfa_at), at)
         details = {"session": session.id, "mfa": mfa_at is not None}
-        append(tx, [entry(at, acct, "login", "allowed", verdict.reason, ctx, details)])
+        entries = [entry(at, acct, "login", "allowed", verdict.reason, ctx, details)]
+        if a.changed:
+            why = "temporary password replaced" if acct.password_temporary else "changed"
+            entries.append(entry(at, acct, "password.change", "allowed", why, ctx))
+        append(tx, entries)
         recheck(tx, acct)
         tx.run(
             "UPDATE principals SET failed_logins = 0, locked_until = NULL, "
             "totp_last_step = COALESCE(?, totp_last_step), "
-            "password_hash = COALESCE(?, password_hash) WHERE id = ?",
-            (verdict.step, a.rehash, acct.id),
+            "password_hash = COALESCE(?, password_hash), password_temporary = ? WHERE id = ?",
+            (verdict.step, a.rehash, acct.password_temporary and not a.changed, acct.id),
         )
         return session
 
@@ -376,8 +416,17 @@ def add_principal(
             raise Conflict(f"principal '{name}' already exists")
         p.tx.run(
             f"INSERT INTO principals ({passwords.COLUMNS}) "
-            "VALUES (?, ?, ?, ?, ?, ?, NULL, 0, NULL, NULL, ?)",
-            (name, role, tenant, site, password_hash, sealed, stamp(sessions.clock())),
+            "VALUES (?, ?, ?, ?, ?, ?, NULL, 0, NULL, NULL, ?, ?)",
+            (
+                name,
+                role,
+                tenant,
+                site,
+                password_hash,
+                sealed,
+                stamp(sessions.clock()),
+                password_hash is not None,  # a person changes it at the first sign-in
+            ),
         )
     principal = Principal(PrincipalId(name), role, tenant, site)
     return Enrolment(principal, password, totp_uri)
@@ -483,8 +532,8 @@ def reset_principal(inst: Instance, actor: Principal, name: str) -> Enrolment:
             raise Conflict(f"principal '{name}' is disabled; disabling is for good")
         p.tx.run(
             "UPDATE principals SET password_hash = ?, totp_sealed = ?, totp_last_step = NULL, "
-            "failed_logins = 0, locked_until = NULL WHERE id = ?",
-            (password_hash, sealed, name),
+            "failed_logins = 0, locked_until = NULL, password_temporary = ? WHERE id = ?",
+            (password_hash, sealed, True, name),
         )
         sessions.revoke_all(p.tx, name, sessions.clock())
     return Enrolment(acct.principal(), password, totp_uri)

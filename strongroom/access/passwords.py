@@ -39,7 +39,7 @@ from strongroom.access.sessions import number_setting
 from strongroom.audit import Entry, Outcome, RequestContext, append
 from strongroom.crypto import RootKeyProvider
 from strongroom.crypto.otp import open_totp_secret, seal_totp_secret
-from strongroom.errors import StoreUnavailable
+from strongroom.errors import BadInput, StoreUnavailable
 from strongroom.store.engine import Tx, stamp
 
 T = TypeVar("T")
@@ -61,6 +61,18 @@ _HASHER = PasswordHasher(time_cost=TIME_COST, memory_cost=MEMORY_KIB, parallelis
 def generate() -> str:
     """A new random password, to be shown once to the person it is for."""
     return "".join(secrets.choice(_ALPHABET) for _ in range(GENERATED_LENGTH))
+
+
+def check_new(new: str, current: str) -> None:
+    """Refuse a new password that is too short, too long or the current one. Says nothing
+    about the account, so it is checked before anything is. Raises BadInput (new_password)."""
+    if not NEW_PASSWORD_MIN <= len(new) <= NEW_PASSWORD_MAX:
+        raise BadInput(
+            f"a new password is {NEW_PASSWORD_MIN} to {NEW_PASSWORD_MAX} characters",
+            field="new_password",
+        )
+    if new == current:
+        raise BadInput("the new password must differ from the current one", field="new_password")
 
 
 def hash_password(password: str) -> str:
@@ -136,8 +148,11 @@ _COUNTED = frozenset({WRONG_PASSWORD, WRONG_CODE, REPLAYED_CODE})  # towards the
 POLICIES = ("identity",)  # what decided a login, as the ledger names it
 COLUMNS = (
     "id, role, tenant_id, site, password_hash, totp_sealed, totp_last_step, failed_logins, "
-    "locked_until, disabled_at, created_at"
+    "locked_until, disabled_at, created_at, password_temporary"
 )
+# A new password: long enough to resist guessing when the second factor is the other half,
+# short enough for argon2 (PCI DSS 4.0 8.3.6 asks at least 12 characters).
+NEW_PASSWORD_MIN, NEW_PASSWORD_MAX = 12, 128
 # Each retry means another change to the same principal committed, so a few concurrent
 # attempts need a few retries each; only a storm on one principal runs out.
 _RETRIES = 50
@@ -163,12 +178,15 @@ class Account:
     locked_until: str | None
     disabled_at: str | None
     created_at: str
+    password_temporary: bool = False  # set at enrolment and reset: changed at first sign-in
 
     @classmethod
     def from_row(cls, r: tuple[Any, ...]) -> Account:
         sealed = bytes(r[5]) if r[5] is not None else None
         step = int(r[6]) if r[6] is not None else None
-        return cls(r[0], r[1], r[2], r[3], r[4], sealed, step, int(r[7]), r[8], r[9], r[10])
+        return cls(
+            r[0], r[1], r[2], r[3], r[4], sealed, step, int(r[7]), r[8], r[9], r[10], bool(r[11])
+        )
 
     def locked(self, at: datetime) -> bool:
         return self.locked_until is not None and self.locked_until > stamp(at)

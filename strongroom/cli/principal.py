@@ -69,7 +69,8 @@ def _show_enrolment(e: Enrolment, as_json: bool) -> None:
         return
     typer.echo(
         f"\nShown this once: give both to {p.id} over a trusted channel. Strongroom keeps"
-        "\nonly a hash of the password and a sealed copy of the TOTP secret."
+        "\nonly a hash of the password and a sealed copy of the TOTP secret. The password"
+        "\nmust be replaced at the first sign-in (POST /v1/sessions with new_password)."
     )
     pairs([("password", e.password), ("TOTP provisioning URI", e.totp_uri)])
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Float,
     Index,
@@ -22,6 +23,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 data = MetaData()
@@ -173,6 +175,8 @@ principals = Table(
     Column("locked_until", String(32), nullable=True),
     Column("disabled_at", String(32), nullable=True),
     Column("created_at", String(32), nullable=False),
+    # Set at enrolment and reset: the password must be changed at the first sign-in.
+    Column("password_temporary", Boolean, nullable=False, server_default=false()),
 )
 
 api_keys = Table(

@@ -37,7 +37,7 @@ from strongroom.instance import init_instance, open_instance
 from strongroom.sim.customers import customers
 from strongroom.vault import records, tenants
 from strongroom.vault.intake import from_dicts
-from tests.conftest import PgServer, demo_spec
+from tests.conftest import PgServer, as_after_first_sign_in, demo_spec
 
 TENANT = "acme-bank"
 STARTUP_TIMEOUT_S = 30.0
@@ -127,10 +127,12 @@ def permit_everything(home: Path) -> None:
 def enrol(
     home: Path, name: str, role: str, tenant: str | None = TENANT, site: str | None = "lis-1"
 ) -> Enrolled:
-    """A principal added by the local operator; its TOTP from the provisioning URI."""
+    """A principal added by the local operator, its TOTP from the provisioning URI, past the
+    first sign-in's password change (`as_after_first_sign_in`)."""
     inst = open_instance(home)
     try:
         e = identity.add_principal(inst, local_operator(), name, role, tenant, site)
+        as_after_first_sign_in(inst, name)
     finally:
         inst.close()
     if e.password is None or e.totp_uri is None:

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, NoReturn, get_args
 
 import httpx
+import pyotp
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -227,6 +228,34 @@ def test_sign_in_with_a_wrong_password_is_a_401_that_says_nothing_more(
         assert_problem(wrong, 401, "unauthenticated")["detail"]
         == (assert_problem(nobody, 401, "unauthenticated")["detail"])
     )
+
+
+def test_a_password_set_at_enrolment_is_replaced_at_the_first_sign_in(
+    api_home: ApiHome, api_server: ApiServer
+) -> None:
+    inst = open_instance(api_home.home)
+    try:  # enrolled as `principal add` does, not past its first sign-in
+        e = identity.add_principal(inst, local_operator(), "dana", "agent", TENANT, "lis-1")
+    finally:
+        inst.close()
+    assert e.password is not None and e.totp_uri is not None
+    totp = pyotp.parse_uri(e.totp_uri)
+    assert isinstance(totp, pyotp.TOTP)
+    login = {"username": "dana", "password": e.password, "totp": totp.now()}
+    with api_server.client() as c:
+        told = c.post("/v1/sessions", json=login)
+        short = c.post("/v1/sessions", json={**login, "new_password": "short"})
+        same = c.post("/v1/sessions", json={**login, "new_password": e.password})
+        changed = c.post("/v1/sessions", json={**login, "new_password": "dana's own, at last"})
+    assert "new_password" in assert_problem(told, 403, "password-change-required")["detail"]
+    assert assert_problem(short, 422, "invalid-request")["field"] == "new_password"
+    assert assert_problem(same, 400, "bad-input")["field"] == "new_password"
+    assert changed.status_code == 201, changed.text
+    with api_server.client(changed.json()["token"]) as c:
+        assert c.get(f"/v1/tenants/{TENANT}/records/c-000001").status_code == 403  # no ticket
+    logged = "\n".join(api_server.log_lines)
+    for secret in (e.password, "dana's own, at last"):
+        assert secret not in logged
 
 
 def test_second_factor_and_logout(api_home: ApiHome, api_server: ApiServer) -> None:

@@ -30,7 +30,7 @@ from strongroom.access import identity, local_operator, sessions
 from strongroom.instance import init_instance, open_instance
 from strongroom.sim.customers import customers
 from strongroom.vault import tenants
-from tests.conftest import PgServer, demo_spec
+from tests.conftest import PgServer, as_after_first_sign_in, demo_spec
 from tests.integration.api_server import TENANT, ApiServer, Enrolled, running_server, sign_in
 from tests.integration.test_api import assert_problem
 
@@ -92,13 +92,16 @@ class World:
         *people: tuple[str, str, str | None, str | None],
         login: bool = True,
     ) -> list[Enrolled]:
-        """Enrol (name, role, tenant, site) principals as the operator does; sign each in
-        with a current code unless `login` is False."""
+        """Enrol (name, role, tenant, site) principals as the operator does, past the first
+        sign-in's password change (`as_after_first_sign_in`); sign each in with a current
+        code unless `login` is False."""
         inst = open_instance(self.home)
         try:
             added = [
                 identity.add_principal(inst, local_operator(), n, r, t, s) for n, r, t, s in people
             ]
+            for n, *_ in people:
+                as_after_first_sign_in(inst, n)
         finally:
             inst.close()
         out = []

@@ -21,11 +21,18 @@ from strongroom.access import identity, local_operator, sessions
 from strongroom.access.identity import Enrolment
 from strongroom.access.principal import Principal, PrincipalId
 from strongroom.audit import RequestContext
-from strongroom.errors import BadInput, Conflict, Denied, NotFound, Unauthenticated
+from strongroom.errors import (
+    BadInput,
+    Conflict,
+    Denied,
+    NotFound,
+    PasswordChangeRequired,
+    Unauthenticated,
+)
 from strongroom.instance import Instance
 from strongroom.store.engine import stamp, transaction
 from strongroom.vault import tenants
-from tests.conftest import Setup, demo_spec
+from tests.conftest import Setup, as_after_first_sign_in, demo_spec
 
 BOTH = pytest.mark.parametrize("setup", ["sqlite-keyfile", "postgres-keyfile"], indirect=True)
 SQLITE = pytest.mark.parametrize("setup", ["sqlite-keyfile"], indirect=True)
@@ -71,7 +78,10 @@ def inst(setup: Setup) -> Instance:
 
 
 def enrol(inst: Instance, name: str = "pat.lee", role: str = "agent") -> Person:
+    """Past the first sign-in's password change (`as_after_first_sign_in`), which
+    test_the_first_sign_in_replaces_the_password_set_at_enrolment covers."""
     e = identity.add_principal(inst, local(), name, role, "acme-bank", "lon-1")
+    as_after_first_sign_in(inst, name)
     assert e.password is not None and e.totp_uri is not None
     totp = pyotp.parse_uri(e.totp_uri)
     assert isinstance(totp, pyotp.TOTP)
@@ -400,6 +410,62 @@ def test_api_key_authenticates_its_service_until_disabled(inst: Instance, clock:
 
 
 @BOTH
+def test_the_first_sign_in_replaces_the_password_set_at_enrolment(
+    inst: Instance, clock: Clock
+) -> None:
+    """PCI DSS 4.0 8.3.5: a password set for someone is changed at its first use."""
+    e = identity.add_principal(inst, local(), "pat.lee", "agent", "acme-bank", "lon-1")
+    assert e.password is not None and e.totp_uri is not None
+    totp = pyotp.parse_uri(e.totp_uri)
+    assert isinstance(totp, pyotp.TOTP)
+    code = totp.at(clock.at)
+    with pytest.raises(Unauthenticated):  # a wrong password says nothing of the change
+        identity.login(inst, "pat.lee", "guess", code)
+    with pytest.raises(PasswordChangeRequired) as told:
+        identity.login(inst, "pat.lee", e.password, code)
+    assert "new_password" in told.value.message
+    assert state(inst, "pat.lee")[0] == 1  # the wrong guess counts; being told does not
+    for bad in ("short", "x" * 129, e.password):
+        with pytest.raises(BadInput) as refused:
+            identity.login(inst, "pat.lee", e.password, code, new_password=bad)
+        assert refused.value.location.field == "new_password"
+    # The code was not spent by being told: the same one opens the session with a new password.
+    session = identity.login(inst, "pat.lee", e.password, code, new_password="correct horse 42")
+    assert identity.authenticate(inst, session.token).id == "pat.lee"
+    assert state(inst, "pat.lee") == (0, None)
+    clock.advance(seconds=30)
+    with pytest.raises(Unauthenticated):
+        identity.login(inst, "pat.lee", e.password, totp.at(clock.at))
+    later = identity.login(inst, "pat.lee", "correct horse 42", totp.at(clock.at))
+    assert identity.authenticate(inst, later.token).id == "pat.lee"  # and no change asked
+    clock.advance(seconds=30)  # a voluntary change at any sign-in
+    identity.login(
+        inst, "pat.lee", "correct horse 42", totp.at(clock.at), new_password="battery staple 7"
+    )
+    decided = [
+        (x["action"], x["outcome"]["decision"], x["outcome"]["reason"])
+        for x in entries(inst)
+        if x["principal"] == "pat.lee" and x["action"] != "principal.add"
+    ]
+    assert decided == [
+        ("login.failed", "denied", "wrong password"),
+        (
+            "password.change_required",
+            "denied",
+            "password change required (set at enrolment or reset)",
+        ),
+        ("login", "allowed", "password and code"),
+        ("password.change", "allowed", "temporary password replaced"),
+        ("login.failed", "denied", "wrong password"),  # the enrolment password, now gone
+        ("login", "allowed", "password and code"),
+        ("login", "allowed", "password and code"),
+        ("password.change", "allowed", "changed"),
+    ]
+    for secret in (e.password, "correct horse 42", "battery staple 7"):
+        assert secret not in json.dumps(entries(inst))
+
+
+@BOTH
 def test_reset_gives_new_credentials_ends_the_sessions_and_lifts_a_lockout(
     inst: Instance, clock: Clock
 ) -> None:
@@ -423,7 +489,11 @@ def test_reset_gives_new_credentials_ends_the_sessions_and_lifts_a_lockout(
     with pytest.raises(Unauthenticated):  # so is the old phone
         identity.login(inst, "pat.lee", fresh.password, pat.code(clock))
     clock.advance(seconds=30)
-    again = identity.login(inst, "pat.lee", fresh.password, totp.at(clock.at))
+    with pytest.raises(PasswordChangeRequired):  # a reset password is replaced at first use
+        identity.login(inst, "pat.lee", fresh.password, totp.at(clock.at))
+    again = identity.login(
+        inst, "pat.lee", fresh.password, totp.at(clock.at), new_password="a new one, mine"
+    )
     assert identity.authenticate(inst, again.token).id == "pat.lee"
     [reset] = entries(inst, "principal.reset")
     assert reset["outcome"]["decision"] == "allowed" and reset["details"] == {

@@ -28,8 +28,9 @@ def _login(cli: Cli, name: str, password: str, totp_uri: str) -> Principal:
     totp = pyotp.parse_uri(totp_uri)
     assert isinstance(totp, pyotp.TOTP)
     inst = open_instance(cli.home)
-    try:
-        return identity.authenticate(inst, identity.login(inst, name, password, totp.now()).token)
+    try:  # a first sign-in: the password set at enrolment or reset is replaced
+        session = identity.login(inst, name, password, totp.now(), new_password=password[::-1])
+        return identity.authenticate(inst, session.token)
     finally:
         inst.close()
 

@@ -24,6 +24,13 @@ class Login(BaseModel):
     totp: SecretStr | None = Field(
         default=None, max_length=16, description="A current TOTP code, if enrolled."
     )
+    new_password: SecretStr | None = Field(
+        default=None,
+        min_length=12,
+        max_length=128,
+        description="Replaces the password: required at the first sign-in after enrolment "
+        "or a reset (a 403 of type password-change-required says so), allowed at any.",
+    )
 
 
 class SessionOut(BaseModel):
@@ -53,12 +60,18 @@ def _secret(value: SecretStr | None) -> str | None:
     "",
     status_code=201,
     dependencies=[Depends(throttle_address)],
-    responses=problems.responses(400, 401, 413, 422, 429, 500, 503),
+    responses=problems.responses(400, 401, 403, 413, 422, 429, 500, 503),
 )
 def sign_in(body: Login, inst: Inst, ctx: Context) -> SessionOut:
-    """Sign in with a password (and a TOTP code when enrolled); returns a bearer token."""
+    """Sign in with a password (and a TOTP code when enrolled); returns a bearer token.
+    A password set for you at enrolment or reset must be replaced: give `new_password`."""
     session = identity.login(
-        inst, body.username, body.password.get_secret_value(), _secret(body.totp), ctx
+        inst,
+        body.username,
+        body.password.get_secret_value(),
+        _secret(body.totp),
+        ctx,
+        new_password=_secret(body.new_password),
     )
     return SessionOut(
         token=session.token,
