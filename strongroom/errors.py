@@ -93,11 +93,15 @@ class Unauthenticated(StrongroomError):
     kind = "unauthenticated"
 
 
-class PasswordChangeRequired(StrongroomError):
+class PasswordChangeRequired(Denied):
     """The password and code were right, but the password was set at enrolment or reset and
-    must be changed first (sign in again with a new one). HTTP 403."""
+    must be replaced first (sign in again with a new one): a refusal whose unmet condition is
+    `password-change`, decided by the identity rules, not the policy file. HTTP 403."""
 
     kind = "password-change-required"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, condition="password-change", policies=("identity",))
 
 
 class RateLimited(StrongroomError):

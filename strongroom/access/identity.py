@@ -10,6 +10,9 @@ Guarantees:
 - A refusal tells the caller nothing about why: an unknown, locked or disabled principal, a
   wrong password and a wrong code read the same and cost the same argon2 work. The ledger
   says which.
+- A password set for someone (enrolment, reset) is replaced at its first use: that sign-in
+  is refused until it carries `new_password`, and told so only once password and code were
+  right. A change ends every other session of the principal.
 - `MAX_FAILURES` consecutive password or code failures lock the principal for
   `STRONGROOM_LOCKOUT_MINUTES` (default 15); a success resets the count. A TOTP code is
   accepted once: a code of a time step at or before the last accepted one is refused.
@@ -96,8 +99,8 @@ LOGIN_NEEDS_CODE = (
 )
 CODE_REFUSED = "the code was not accepted: give the current code from your authenticator app"
 MUST_REPLACE = (
-    "this password was set for you and must be replaced: sign in again with it and a current "
-    "code, and give new_password (12 to 128 characters)"
+    "this password was set for you and must be replaced: sign in again with it and the next "
+    "code from your authenticator app, and give new_password (12 to 128 characters)"
 )
 
 
@@ -194,9 +197,10 @@ def login(
 
     A password set at enrolment or reset must be changed at the first sign-in (PCI DSS 4.0
     8.3.5): without `new_password` that sign-in is refused with PasswordChangeRequired, which
-    is said only once the password and the code were right, and spends neither the code nor a
-    try. With `new_password` the password is changed in the sign-in's own transaction; it may
-    change any password so.
+    is said only once the password and the code were right; it spends the code (the change
+    comes with the next one) but not a try. With `new_password` the password is changed in
+    the sign-in's own transaction and every other session of the principal ends; any sign-in
+    may change the password so.
 
     Raises BadInput (a new password too short, too long or the same), Unauthenticated (one
     message whatever was wrong; it asks for the code when none was given),
@@ -209,13 +213,16 @@ def login(
         seen = load(tx, username)
     # The argon2 work is done outside the write lock, and for an unknown name too.
     password_ok = passwords.verify(seen.password_hash if seen else None, password)
+    # A new password is hashed whether or not the old one was right: hashed only when it was,
+    # the sign-in would take twice as long then, which tells a guesser without the code.
+    fresh = passwords.hash_password(new_password) if new_password is not None else None
     steps: tuple[int, ...] = ()
     rehash: str | None = None
     if password_ok and seen is not None and seen.password_hash is not None:
         if totp is not None:
             steps = seen.code_steps(inst.provider, totp, at)
-        if new_password is not None:
-            rehash = passwords.hash_password(new_password)
+        if fresh is not None:
+            rehash = fresh
         elif passwords.needs_rehash(seen.password_hash):
             rehash = passwords.hash_password(password)
     # The name is recorded as given (it is no secret), unless it cannot be one: a password
@@ -267,17 +274,27 @@ def _login_tx(inst: Instance, a: _LoginAttempt) -> Session | object | None:
             refuse(tx, acct, "login.failed", verdict.reason, at, ctx)
             return None
         if acct.password_temporary and not a.changed:
+            # The code is spent, so one seen with the temporary password cannot finish the
+            # change for someone else; the change comes with the next code.
             why = "password change required (set at enrolment or reset)"
             append(tx, [entry(at, acct, "password.change_required", "denied", why, ctx)])
             recheck(tx, acct)
+            tx.run(
+                "UPDATE principals SET totp_last_step = COALESCE(?, totp_last_step) WHERE id = ?",
+                (verdict.step, acct.id),
+            )
             return _CHANGE_FIRST
         mfa_at = at if verdict.step is not None else None
+        entries = []
+        if a.changed:
+            # Whoever held the old password may hold a session opened with it: they all end.
+            ended = sessions.end_sessions(tx, acct.id, at)
+            why = "temporary password replaced" if acct.password_temporary else "changed"
+            note = {"sessions_ended": ended}
+            entries.append(entry(at, acct, "password.change", "allowed", why, ctx, note))
         session = sessions.open_session(tx, acct.principal(mfa_at), at)
         details = {"session": session.id, "mfa": mfa_at is not None}
-        entries = [entry(at, acct, "login", "allowed", verdict.reason, ctx, details)]
-        if a.changed:
-            why = "temporary password replaced" if acct.password_temporary else "changed"
-            entries.append(entry(at, acct, "password.change", "allowed", why, ctx))
+        entries.insert(0, entry(at, acct, "login", "allowed", verdict.reason, ctx, details))
         append(tx, entries)
         recheck(tx, acct)
         tx.run(
@@ -498,10 +515,13 @@ def list_api_keys(inst: Instance, actor: Principal, name: str) -> list[ApiKeyInf
         return sessions.api_keys(p.tx, name)
 
 
-def revoke_api_key(inst: Instance, actor: Principal, name: str, key_id: str) -> ApiKeyInfo:
+def revoke_api_key(inst: Instance, actor: Principal, name: str, key: str) -> ApiKeyInfo:
     """Revoke one API key at once: a leaked one, or the old one once its replacement is in
     use (rotation). The account's other keys keep working. Revoking a revoked key changes
-    nothing. Raises NotFound (no such principal or key), Denied."""
+    nothing. `key` is the key's id, or the whole key (a leaked one, pasted): only its id is
+    kept, so a secret never reaches the ledger. Raises BadInput (key_id: neither), NotFound
+    (no such principal or key), Denied."""
+    key_id = sessions.api_key_id(key)
     with _on_principal(inst, actor, "apikey.revoke", name, key=key_id) as (p, _):
         revoked = sessions.revoke_api_key(p.tx, name, key_id, sessions.clock())
         if revoked is None:

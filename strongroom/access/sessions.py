@@ -8,8 +8,9 @@ Guarantees:
 - `authenticate` is one primary-key select (the credential joined to its principal) in a
   read-only transaction: it runs on every API request. It fails the same way for an unknown,
   wrong, expired or revoked credential and for a disabled principal.
-- Sessions last `STRONGROOM_SESSION_HOURS` (default 8) and end early by `identity.end_session`
-  or when their principal is disabled; API keys last until their principal is disabled.
+- Sessions last `STRONGROOM_SESSION_HOURS` (default 8) and end early by `identity.end_session`,
+  when their principal changes its password, is reset or is disabled. API keys last until
+  revoked one by one (`identity.revoke_api_key`) or their principal is disabled.
 - Time is read from `clock`, which tests may replace; stored times use the store's ISO format.
 """
 
@@ -34,6 +35,7 @@ SESSION_PREFIX = "srs"
 API_KEY_PREFIX = "srk"
 DEFAULT_SESSION_HOURS = 8.0
 _BEARER = re.compile(r"(srs|srk)_([0-9a-f]{24})\.([A-Za-z0-9_-]{43})")
+_KEY_ID = re.compile(r"[0-9a-f]{24}")
 NOT_SIGNED_IN = "not signed in: the token is unknown, expired or revoked; log in again"
 
 BearerKind = Literal["session", "apikey"]
@@ -195,18 +197,35 @@ def revoke_api_key(tx: Tx, principal_id: str, key_id: str, at: datetime) -> ApiK
     return ApiKeyInfo(key_id, found[0].created_at, when)
 
 
+def api_key_id(given: str) -> str:
+    """The id of an API key, from the id itself (24 hex digits) or from the whole key. Says
+    nothing of what was given, which may be a live secret. Raises BadInput (key_id)."""
+    if _KEY_ID.fullmatch(given):
+        return given
+    m = _BEARER.fullmatch(given)
+    if m is not None and m[1] == API_KEY_PREFIX:
+        return m[2]
+    raise BadInput(
+        "a key id is the 24 hex digits after srk_ (strongroom principal keys lists them)",
+        field="key_id",
+    )
+
+
+def end_sessions(tx: Tx, principal_id: str, at: datetime) -> int:
+    """End every live session of a principal (its API keys stay); returns how many."""
+    return tx.run(
+        "UPDATE sessions SET revoked_at = ? WHERE principal_id = ? AND revoked_at IS NULL",
+        (stamp(at), principal_id),
+    )
+
+
 def revoke_all(tx: Tx, principal_id: str, at: datetime) -> tuple[int, int]:
     """End every live session and revoke every API key of a principal; returns the counts."""
-    when = stamp(at)
-    ended = tx.run(
-        "UPDATE sessions SET revoked_at = ? WHERE principal_id = ? AND revoked_at IS NULL",
-        (when, principal_id),
-    )
     revoked = tx.run(
         "UPDATE api_keys SET revoked_at = ? WHERE principal_id = ? AND revoked_at IS NULL",
-        (when, principal_id),
+        (stamp(at), principal_id),
     )
-    return ended, revoked
+    return end_sessions(tx, principal_id, at), revoked
 
 
 _SESSION = (

@@ -171,7 +171,8 @@ def keys(name: Name, as_json: Json = False) -> None:
 def revoke_key(
     name: Name,
     key_id: Annotated[
-        str, typer.Argument(metavar="KEY_ID", help="The key's id: the hex after srk_.")
+        str,
+        typer.Argument(metavar="KEY_ID", help="The key's id (the hex after srk_), or the key."),
     ],
     as_json: Json = False,
 ) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 import pyotp
 import pytest
 
-from strongroom.access import identity, local_operator, sessions
+from strongroom.access import identity, local_operator, passwords, sessions
 from strongroom.access.identity import Enrolment
 from strongroom.access.principal import Principal, PrincipalId
 from strongroom.audit import RequestContext
@@ -421,16 +421,23 @@ def test_the_first_sign_in_replaces_the_password_set_at_enrolment(
     code = totp.at(clock.at)
     with pytest.raises(Unauthenticated):  # a wrong password says nothing of the change
         identity.login(inst, "pat.lee", "guess", code)
+    with pytest.raises(Unauthenticated):  # nor does a right one with a wrong code
+        identity.login(inst, "pat.lee", e.password, totp.at(clock.at, counter_offset=5))
     with pytest.raises(PasswordChangeRequired) as told:
         identity.login(inst, "pat.lee", e.password, code)
-    assert "new_password" in told.value.message
-    assert state(inst, "pat.lee")[0] == 1  # the wrong guess counts; being told does not
+    assert "new_password" in told.value.message and told.value.condition == "password-change"
+    assert state(inst, "pat.lee")[0] == 2  # the two failures count; being told does not
     for bad in ("short", "x" * 129, e.password):
         with pytest.raises(BadInput) as refused:
             identity.login(inst, "pat.lee", e.password, code, new_password=bad)
         assert refused.value.location.field == "new_password"
-    # The code was not spent by being told: the same one opens the session with a new password.
-    session = identity.login(inst, "pat.lee", e.password, code, new_password="correct horse 42")
+    # Being told spent the code: whoever saw it cannot finish the change with it.
+    with pytest.raises(Unauthenticated):
+        identity.login(inst, "pat.lee", e.password, code, new_password="someone else's")
+    clock.advance(seconds=30)
+    session = identity.login(
+        inst, "pat.lee", e.password, totp.at(clock.at), new_password="correct horse 42"
+    )
     assert identity.authenticate(inst, session.token).id == "pat.lee"
     assert state(inst, "pat.lee") == (0, None)
     clock.advance(seconds=30)
@@ -438,22 +445,25 @@ def test_the_first_sign_in_replaces_the_password_set_at_enrolment(
         identity.login(inst, "pat.lee", e.password, totp.at(clock.at))
     later = identity.login(inst, "pat.lee", "correct horse 42", totp.at(clock.at))
     assert identity.authenticate(inst, later.token).id == "pat.lee"  # and no change asked
-    clock.advance(seconds=30)  # a voluntary change at any sign-in
-    identity.login(
+    clock.advance(seconds=30)  # a change at any sign-in ends every other session
+    last = identity.login(
         inst, "pat.lee", "correct horse 42", totp.at(clock.at), new_password="battery staple 7"
     )
+    for ended in (session, later):
+        with pytest.raises(Unauthenticated):
+            identity.authenticate(inst, ended.token)
+    assert identity.authenticate(inst, last.token).id == "pat.lee"
     decided = [
         (x["action"], x["outcome"]["decision"], x["outcome"]["reason"])
         for x in entries(inst)
         if x["principal"] == "pat.lee" and x["action"] != "principal.add"
     ]
+    required = "password change required (set at enrolment or reset)"
     assert decided == [
         ("login.failed", "denied", "wrong password"),
-        (
-            "password.change_required",
-            "denied",
-            "password change required (set at enrolment or reset)",
-        ),
+        ("login.failed", "denied", "wrong code"),
+        ("password.change_required", "denied", required),
+        ("login.failed", "denied", "replayed code"),
         ("login", "allowed", "password and code"),
         ("password.change", "allowed", "temporary password replaced"),
         ("login.failed", "denied", "wrong password"),  # the enrolment password, now gone
@@ -461,8 +471,27 @@ def test_the_first_sign_in_replaces_the_password_set_at_enrolment(
         ("login", "allowed", "password and code"),
         ("password.change", "allowed", "changed"),
     ]
-    for secret in (e.password, "correct horse 42", "battery staple 7"):
+    changes = [x["details"] for x in entries(inst) if x["action"] == "password.change"]
+    assert changes == [{"sessions_ended": 0}, {"sessions_ended": 2}]
+    for secret in (e.password, "correct horse 42", "battery staple 7", "someone else's"):
         assert secret not in json.dumps(entries(inst))
+
+
+@SQLITE
+def test_a_new_password_costs_the_same_whether_the_old_one_was_right(
+    inst: Instance, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Hashed only after a right password, a sign-in with new_password would take twice as
+    long then: a test of the password that needs no code."""
+    pat = enrol(inst)
+    hashed: list[str] = []
+    real = passwords.hash_password
+    monkeypatch.setattr(passwords, "hash_password", lambda p: hashed.append(p) or real(p))
+    for given in ("guess", pat.password):
+        hashed.clear()
+        with pytest.raises(Unauthenticated):  # no code: refused either way
+            identity.login(inst, "pat.lee", given, None, new_password="a new password!")
+        assert hashed == ["a new password!"], given
 
 
 @BOTH
@@ -491,6 +520,7 @@ def test_reset_gives_new_credentials_ends_the_sessions_and_lifts_a_lockout(
     clock.advance(seconds=30)
     with pytest.raises(PasswordChangeRequired):  # a reset password is replaced at first use
         identity.login(inst, "pat.lee", fresh.password, totp.at(clock.at))
+    clock.advance(seconds=30)  # with the next code
     again = identity.login(
         inst, "pat.lee", fresh.password, totp.at(clock.at), new_password="a new one, mine"
     )
@@ -535,6 +565,18 @@ def test_one_api_key_is_revoked_alone_and_keys_are_listed_by_id(
     assert identity.revoke_api_key(inst, local(), "crm-sync", old_id) == revoked  # no change
     with pytest.raises(NotFound, match="no API key"):  # another account's key is not its own
         identity.revoke_api_key(inst, local(), "crm-sync", sessions.parse(other).id)
+    # A leaked key pasted whole is revoked by its id; the ledger never sees the secret.
+    pasted = identity.revoke_api_key(inst, local(), "crm-sync", new)
+    assert pasted.id == new_id and pasted.revoked_at is not None
+    with pytest.raises(Unauthenticated):
+        identity.authenticate(inst, new)
+    assert new not in json.dumps(entries(inst)) and new.split(".")[1] not in json.dumps(
+        entries(inst)
+    )
+    for bad in ("xyz", new_id.upper(), "srs_" + new[4:]):
+        with pytest.raises(BadInput) as refused:
+            identity.revoke_api_key(inst, local(), "crm-sync", bad)
+        assert refused.value.location.field == "key_id" and bad not in refused.value.message
     assert identity.authenticate(inst, other).id == "ivr"
     with pytest.raises(NotFound):
         identity.list_api_keys(inst, local(), "nobody")
@@ -545,6 +587,7 @@ def test_one_api_key_is_revoked_alone_and_keys_are_listed_by_id(
         (old_id, "allowed"),
         (old_id, "allowed"),
         (sessions.parse(other).id, "failed"),
+        (new_id, "allowed"),
     ]
 
 
