@@ -94,8 +94,9 @@ CONDITION_TEXT: dict[str, str] = {
 }
 # A field whose class the facts do not give; no table allows it, so its reveal fails closed.
 UNKNOWN_CLASS = "UNKNOWN"
-# Keys of the grant descriptor that grant.* actions carry in Resource.fields (`grant_resource`).
-_KIND, _REQUESTER = "kind=", "requester="
+# Keys of the grant descriptor that grant.* actions carry in Resource.fields (`grant_resource`),
+# and of the target's role that principal.reset carries (`principal_resource`).
+_KIND, _REQUESTER, _ROLE = "kind=", "requester=", "role="
 _LONG_MAX = 2**63 - 1
 
 
@@ -125,6 +126,13 @@ def grant_resource(tenant: str, grantee: str, kind: str, requester: str | None =
     (which the ledger then shows too). An approval without a requester is refused."""
     fields = (f"{_KIND}{kind}",) + ((f"{_REQUESTER}{requester}",) if requester else ())
     return Resource(tenant, (grantee,), fields)
+
+
+def principal_resource(tenant: str | None, target: str, role: str) -> Resource:
+    """The resource of a principal.reset: the target's tenant, the target as subject, and its
+    role in `fields` as `role=…` (which the ledger then shows too), so the policy can tell
+    whose sign-in a reset hands over."""
+    return Resource(tenant, (target,), (f"{_ROLE}{role}",))
 
 
 @cache
@@ -427,6 +435,10 @@ def _entities(principal: Principal, action: str, resource: Resource, facts: Fact
         what["tenant"] = resource.tenant
     if action.startswith("grant."):
         what.update(_grant_descriptor(resource.fields))
+    elif action == "principal.reset":
+        roles = [f.removeprefix(_ROLE) for f in resource.fields if f.startswith(_ROLE)]
+        if len(roles) == 1:  # none or two: left out, which the policy refuses
+            what["target_role"] = roles[0]
     return json.dumps(
         [
             {"uid": {"type": "Principal", "id": principal.id}, "attrs": who, "parents": []},

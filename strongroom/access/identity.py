@@ -32,6 +32,7 @@ from datetime import datetime
 from typing import Any
 
 from strongroom.access import passwords, sessions
+from strongroom.access.cedar import principal_resource
 from strongroom.access.gate import Passage
 from strongroom.access.passwords import (
     NAME,
@@ -471,8 +472,16 @@ def _on_principal(
     inst: Instance, actor: Principal, action: str, name: str, **details: Any
 ) -> Iterator[tuple[Passage, Account]]:
     """The door for `action` on the principal `name` (the ledger's details name it), and its
-    row as read inside. Raises NotFound (recorded as a failure), Denied."""
-    resource = Resource(_tenant_of(inst, name))
+    row as read inside; a reset also names the target and its role to the policy. Raises
+    NotFound (recorded as a failure), Denied."""
+    with transaction(inst.data, read_only=True) as tx:
+        target = load(tx, name)  # the door reads it again, in the action's transaction
+    tenant = target.tenant if target else None
+    resource = (
+        principal_resource(tenant, name, target.role)
+        if action == "principal.reset" and target is not None
+        else Resource(tenant)
+    )
     with door(inst, actor, action, resource, details={"principal": name, **details}) as p:
         acct = load(p.tx, name)
         if acct is None:

@@ -541,6 +541,26 @@ def test_reset_gives_new_credentials_ends_the_sessions_and_lifts_a_lockout(
         identity.reset_principal(inst, local(), "pat.lee")
 
 
+@SQLITE
+def test_a_stored_officer_resets_an_agent_but_not_a_supervisor(
+    inst: Instance, clock: Clock
+) -> None:
+    enrol(inst, "pat.lee", "agent")
+    identity.add_principal(inst, local(), "sam", "supervisor", None, None)
+    officer = Principal(PrincipalId("so-1"), "security_officer", None, None, clock.at)
+    assert identity.reset_principal(inst, officer, "pat.lee").principal.id == "pat.lee"
+    with pytest.raises(Denied) as refused:
+        identity.reset_principal(inst, officer, "sam")
+    assert refused.value.condition == "role"
+    assert "forbid-reset-of-an-approver" in refused.value.policies
+    resets = [(e["resource"], e["outcome"]["decision"]) for e in entries(inst, "principal.reset")]
+    assert resets == [
+        ({"subjects": ["pat.lee"], "fields": ["role=agent"]}, "allowed"),
+        ({"subjects": ["sam"], "fields": ["role=supervisor"]}, "denied"),
+    ]
+    assert identity.reset_principal(inst, local(), "sam").principal.id == "sam"  # the operator
+
+
 @BOTH
 def test_one_api_key_is_revoked_alone_and_keys_are_listed_by_id(
     inst: Instance, clock: Clock

@@ -21,6 +21,7 @@ from strongroom.access.cedar import (
     grant_resource,
     load_policy,
     parse_policy,
+    principal_resource,
 )
 from strongroom.access.facts import Facts, GrantFact, TicketFact
 from strongroom.access.policy import Decision, Policy, Resource
@@ -429,7 +430,7 @@ def test_even_the_operator_needs_a_second_person() -> None:
     "action",
     ["record.erase", "principal.add", "principal.disable", "apikey.issue", "policy.install",
      "audit.read", "audit.search", "alert.read", "alert.ack", "context.ingest", "grant.revoke",
-     "principal.reset", "apikey.revoke"],
+     "apikey.revoke"],
 )  # fmt: skip
 def test_security_officer_administers_any_tenant(action: str) -> None:
     assert decide(OFFICER, action, VIEW, None, FRESH).allowed
@@ -438,13 +439,34 @@ def test_security_officer_administers_any_tenant(action: str) -> None:
 
 @pytest.mark.parametrize("action", ["principal.add", "principal.reset", "apikey.issue"])
 def test_minting_credentials_needs_the_officers_own_fresh_second_factor(action: str) -> None:
-    denied(decide(OFFICER, action, Resource(OTHER)), "mfa")
+    what = principal_resource(OTHER, "agent-9", "agent")
+    denied(decide(OFFICER, action, what), "mfa")
     stale = Facts(now=NOW, mfa_age_s=901.0)  # a second factor 15 minutes and a second ago
-    denied(decide(OFFICER, action, Resource(OTHER), None, stale), "mfa")
-    assert decide(OFFICER, action, Resource(OTHER), None, FRESH).allowed
+    denied(decide(OFFICER, action, what, None, stale), "mfa")
+    assert decide(OFFICER, action, what, None, FRESH).allowed
     # Revoking and disabling take a way in away: no second factor asked.
     assert decide(OFFICER, "apikey.revoke", Resource(OTHER)).allowed
     assert decide(OFFICER, "principal.disable", Resource(OTHER)).allowed
+
+
+@pytest.mark.parametrize(
+    ("role", "by_officer"),
+    [("agent", True), ("client_auditor", True), ("vendor", True),
+     ("supervisor", False), ("security_officer", False)],
+)  # fmt: skip
+def test_an_officer_resets_no_one_who_approves_grants(role: str, by_officer: bool) -> None:
+    """A reset hands over the target's sign-in: an approver's would make a second person."""
+    target = principal_resource(None, "someone", role)
+    d = decide(OFFICER, "principal.reset", target, None, FRESH)
+    if by_officer:
+        assert d.allowed, d
+    else:
+        denied(d, "role")
+        assert "forbid-reset-of-an-approver" in d.policies
+    assert decide(OPERATOR, "principal.reset", target).allowed
+    # A reset that does not say whose sign-in it hands over is refused.
+    for vague in (Resource(None), Resource(None, ("someone",), ("role=agent", "role=vendor"))):
+        denied(decide(OFFICER, "principal.reset", vague, None, FRESH), "role")
 
 
 def test_security_officer_requests_vendor_access_but_not_break_glass() -> None:
