@@ -217,6 +217,11 @@ def login(
     # A new password is hashed whether or not the old one was right: hashed only when it was,
     # the sign-in would take twice as long then, which tells a guesser without the code.
     fresh = passwords.hash_password(new_password) if new_password is not None else None
+    # Checked against the last four whatever else holds (same cost), said only after both
+    # factors were right.
+    reused = new_password is not None and passwords.reused(
+        new_password, seen.remembered() if seen is not None else []
+    )
     steps: tuple[int, ...] = ()
     rehash: str | None = None
     if password_ok and seen is not None and seen.password_hash is not None:
@@ -230,11 +235,19 @@ def login(
     # typed into the name box must not reach the ledger.
     who = username if NAME.fullmatch(username) else "(not a principal name)"
     changed = new_password is not None
-    attempt = _LoginAttempt(who, seen, password_ok, totp, steps, rehash, changed, at, context)
+    attempt = _LoginAttempt(
+        who, seen, password_ok, totp, steps, rehash, changed, reused, at, context
+    )
     session = retried(lambda: _login_tx(inst, attempt))
     _checkpoint(inst)
     if session is _CHANGE_FIRST:
         raise PasswordChangeRequired(MUST_REPLACE)
+    if session is _REUSED:
+        raise BadInput(
+            f"the new password is one of your last {passwords.REMEMBERED}: choose another "
+            "(and sign in with the next code)",
+            field="new_password",
+        )
     if not isinstance(session, Session):
         raise Unauthenticated(LOGIN_FAILED if totp is not None else LOGIN_NEEDS_CODE)
     return session
@@ -249,11 +262,13 @@ class _LoginAttempt:
     steps: tuple[int, ...]
     rehash: str | None = field(repr=False)  # the hash to store: of the new password, or rehashed
     changed: bool  # `rehash` is of a new password
+    reused: bool  # the new password is one of the remembered ones
     at: datetime
     context: RequestContext | None
 
 
 _CHANGE_FIRST = object()  # _login_tx's answer to a right temporary password given alone
+_REUSED = object()  # _login_tx's answer to a right sign-in whose new password is an old one
 
 
 def _login_tx(inst: Instance, a: _LoginAttempt) -> Session | object | None:
@@ -274,17 +289,26 @@ def _login_tx(inst: Instance, a: _LoginAttempt) -> Session | object | None:
         if not verdict.ok:
             refuse(tx, acct, "login.failed", verdict.reason, at, ctx)
             return None
-        if acct.password_temporary and not a.changed:
+        refusal = None
+        if a.changed and a.reused:
+            why = f"the new password is one of the last {passwords.REMEMBERED}"
+            refusal = (entry(at, acct, "password.change", "denied", why, ctx), _REUSED)
+        elif acct.password_temporary and not a.changed:
+            why = "password change required (set at enrolment or reset)"
+            refusal = (
+                entry(at, acct, "password.change_required", "denied", why, ctx),
+                _CHANGE_FIRST,
+            )
+        if refusal is not None:
             # The code is spent, so one seen with the temporary password cannot finish the
             # change for someone else; the change comes with the next code.
-            why = "password change required (set at enrolment or reset)"
-            append(tx, [entry(at, acct, "password.change_required", "denied", why, ctx)])
+            append(tx, [refusal[0]])
             recheck(tx, acct)
             tx.run(
                 "UPDATE principals SET totp_last_step = COALESCE(?, totp_last_step) WHERE id = ?",
                 (verdict.step, acct.id),
             )
-            return _CHANGE_FIRST
+            return refusal[1]
         mfa_at = at if verdict.step is not None else None
         entries = []
         if a.changed:
@@ -298,11 +322,13 @@ def _login_tx(inst: Instance, a: _LoginAttempt) -> Session | object | None:
         entries.insert(0, entry(at, acct, "login", "allowed", verdict.reason, ctx, details))
         append(tx, entries)
         recheck(tx, acct)
+        history = acct.history_after_change() if a.changed else None
         tx.run(
             "UPDATE principals SET failed_logins = 0, locked_until = NULL, "
             "totp_last_step = COALESCE(?, totp_last_step), "
-            "password_hash = COALESCE(?, password_hash), password_temporary = ? WHERE id = ?",
-            (verdict.step, a.rehash, acct.password_temporary and not a.changed, acct.id),
+            "password_hash = COALESCE(?, password_hash), password_temporary = ?, "
+            "password_history = COALESCE(?, password_history) WHERE id = ?",
+            (verdict.step, a.rehash, acct.password_temporary and not a.changed, history, acct.id),
         )
         return session
 
@@ -434,7 +460,7 @@ def add_principal(
             raise Conflict(f"principal '{name}' already exists")
         p.tx.run(
             f"INSERT INTO principals ({passwords.COLUMNS}) "
-            "VALUES (?, ?, ?, ?, ?, ?, NULL, 0, NULL, NULL, ?, ?)",
+            "VALUES (?, ?, ?, ?, ?, ?, NULL, 0, NULL, NULL, ?, ?, NULL)",
             (
                 name,
                 role,
@@ -561,8 +587,9 @@ def reset_principal(inst: Instance, actor: Principal, name: str) -> Enrolment:
             raise Conflict(f"principal '{name}' is disabled; disabling is for good")
         p.tx.run(
             "UPDATE principals SET password_hash = ?, totp_sealed = ?, totp_last_step = NULL, "
-            "failed_logins = 0, locked_until = NULL, password_temporary = ? WHERE id = ?",
-            (password_hash, sealed, True, name),
+            "failed_logins = 0, locked_until = NULL, password_temporary = ?, "
+            "password_history = ? WHERE id = ?",
+            (password_hash, sealed, True, acct.history_after_change(), name),
         )
         sessions.revoke_all(p.tx, name, sessions.clock())
     return Enrolment(acct.principal(), password, totp_uri)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import hmac
+import json
 import re
 import secrets
 import string
@@ -73,6 +74,15 @@ def check_new(new: str, current: str) -> None:
         )
     if new == current:
         raise BadInput("the new password must differ from the current one", field="new_password")
+
+
+def reused(new: str, remembered: list[str]) -> bool:
+    """True when `new` matches one of the `remembered` hashes. Always `REMEMBERED` argon2
+    verifications (the missing ones against the dummy hash), so its cost says nothing of the
+    account or of whether the old password was right."""
+    padded: list[str | None] = [*remembered[:REMEMBERED]]
+    padded += [None] * (REMEMBERED - len(padded))
+    return any([verify(h, new) for h in padded])  # a list: every one is verified
 
 
 def hash_password(password: str) -> str:
@@ -148,8 +158,11 @@ _COUNTED = frozenset({WRONG_PASSWORD, WRONG_CODE, REPLAYED_CODE})  # towards the
 POLICIES = ("identity",)  # what decided a login, as the ledger names it
 COLUMNS = (
     "id, role, tenant_id, site, password_hash, totp_sealed, totp_last_step, failed_logins, "
-    "locked_until, disabled_at, created_at, password_temporary"
+    "locked_until, disabled_at, created_at, password_temporary, password_history"
 )
+# A new password may be none of the last four: the current one and the three before it
+# (PCI DSS 4.0 8.3.7).
+REMEMBERED = 4
 # A new password: long enough to resist guessing when the second factor is the other half,
 # short enough for argon2 (PCI DSS 4.0 8.3.6 asks at least 12 characters).
 NEW_PASSWORD_MIN, NEW_PASSWORD_MAX = 12, 128
@@ -179,14 +192,37 @@ class Account:
     disabled_at: str | None
     created_at: str
     password_temporary: bool = False  # set at enrolment and reset: changed at first sign-in
+    password_history: tuple[str, ...] = ()  # hashes of the passwords before, newest first
 
     @classmethod
     def from_row(cls, r: tuple[Any, ...]) -> Account:
         sealed = bytes(r[5]) if r[5] is not None else None
         step = int(r[6]) if r[6] is not None else None
+        history = tuple(json.loads(r[12])) if r[12] else ()
         return cls(
-            r[0], r[1], r[2], r[3], r[4], sealed, step, int(r[7]), r[8], r[9], r[10], bool(r[11])
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            r[4],
+            sealed,
+            step,
+            int(r[7]),
+            r[8],
+            r[9],
+            r[10],
+            bool(r[11]),
+            history,
         )
+
+    def remembered(self) -> list[str]:
+        """The hashes a new password must match none of: the current one and those before."""
+        current = [self.password_hash] if self.password_hash is not None else []
+        return (current + list(self.password_history))[:REMEMBERED]
+
+    def history_after_change(self) -> str:
+        """`password_history` once the current password is replaced (JSON)."""
+        return json.dumps(self.remembered()[: REMEMBERED - 1])
 
     def locked(self, at: datetime) -> bool:
         return self.locked_until is not None and self.locked_until > stamp(at)

@@ -177,6 +177,8 @@ principals = Table(
     Column("created_at", String(32), nullable=False),
     # Set at enrolment and reset: the password must be changed at the first sign-in.
     Column("password_temporary", Boolean, nullable=False, server_default=false()),
+    # The argon2id hashes of the passwords before the current one, newest first (JSON).
+    Column("password_history", Text, nullable=True),
 )
 
 api_keys = Table(

@@ -485,13 +485,53 @@ def test_a_new_password_costs_the_same_whether_the_old_one_was_right(
     long then: a test of the password that needs no code."""
     pat = enrol(inst)
     hashed: list[str] = []
-    real = passwords.hash_password
-    monkeypatch.setattr(passwords, "hash_password", lambda p: hashed.append(p) or real(p))
+    verified: list[str] = []
+    real_hash, real_verify = passwords.hash_password, passwords.verify
+    monkeypatch.setattr(passwords, "hash_password", lambda p: hashed.append(p) or real_hash(p))
+    monkeypatch.setattr(
+        passwords, "verify", lambda h, p: verified.append(p) is None and real_verify(h, p)
+    )
     for given in ("guess", pat.password):
         hashed.clear()
+        verified.clear()
         with pytest.raises(Unauthenticated):  # no code: refused either way
             identity.login(inst, "pat.lee", given, None, new_password="a new password!")
         assert hashed == ["a new password!"], given
+        # The old password once, then the new one against each of the last four.
+        assert verified == [given] + ["a new password!"] * passwords.REMEMBERED, given
+
+
+@BOTH
+def test_a_new_password_is_none_of_the_last_four(inst: Instance, clock: Clock) -> None:
+    """PCI DSS 4.0 8.3.7. Said only once both factors were right."""
+    pat = enrol(inst)
+    current = pat.password
+    for new in ("password A 2026", "password B 2026", "password C 2026"):
+        clock.advance(seconds=30)
+        identity.login(inst, "pat.lee", current, pat.code(clock), new_password=new)
+        current = new
+    for old in (pat.password, "password A 2026", "password B 2026"):
+        clock.advance(seconds=30)
+        with pytest.raises(Unauthenticated):  # a wrong password hears nothing of the history
+            identity.login(inst, "pat.lee", "guess", pat.code(clock), new_password=old)
+        with pytest.raises(BadInput) as refused:
+            identity.login(inst, "pat.lee", current, pat.code(clock), new_password=old)
+        assert refused.value.location.field == "new_password" and "last 4" in refused.value.message
+    clock.advance(seconds=30)
+    identity.login(inst, "pat.lee", current, pat.code(clock), new_password="password D 2026")
+    clock.advance(seconds=30)  # the enrolment password is now five back: allowed again
+    identity.login(inst, "pat.lee", "password D 2026", pat.code(clock), new_password=pat.password)
+    denied = [
+        e["outcome"]["reason"]
+        for e in entries(inst, "password.change")
+        if e["outcome"]["decision"] == "denied"
+    ]
+    assert denied == ["the new password is one of the last 4"] * 3
+    with transaction(inst.data, read_only=True) as tx:
+        stored = tx.one("SELECT password_history FROM principals WHERE id = ?", ("pat.lee",))
+    assert stored is not None and len(json.loads(stored[0])) == passwords.REMEMBERED - 1
+    for secret in ("password A 2026", "password D 2026", pat.password):
+        assert secret not in str(stored[0]) and secret not in json.dumps(entries(inst))
 
 
 @BOTH
