@@ -486,13 +486,6 @@ def list_principals(inst: Instance, actor: Principal) -> list[PrincipalInfo]:
     return [PrincipalInfo.of(Account.from_row(r), at) for r in rows]
 
 
-def _tenant_of(inst: Instance, name: str) -> str | None:
-    """The tenant the door is asked about; the door then reads the principal again."""
-    with transaction(inst.data, read_only=True) as tx:
-        acct = load(tx, name)
-    return acct.tenant if acct else None
-
-
 @contextmanager
 def _on_principal(
     inst: Instance, actor: Principal, action: str, name: str, **details: Any

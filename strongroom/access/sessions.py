@@ -34,8 +34,9 @@ from strongroom.store.engine import Tx, stamp, transaction
 SESSION_PREFIX = "srs"
 API_KEY_PREFIX = "srk"
 DEFAULT_SESSION_HOURS = 8.0
-_BEARER = re.compile(r"(srs|srk)_([0-9a-f]{24})\.([A-Za-z0-9_-]{43})")
-_KEY_ID = re.compile(r"[0-9a-f]{24}")
+_ID = r"[0-9a-f]{24}"  # a credential's public id
+_BEARER = re.compile(rf"(srs|srk)_({_ID})\.([A-Za-z0-9_-]{{43}})")
+_KEY_ID = re.compile(_ID)
 NOT_SIGNED_IN = "not signed in: the token is unknown, expired or revoked; log in again"
 
 BearerKind = Literal["session", "apikey"]

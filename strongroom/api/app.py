@@ -314,9 +314,9 @@ def server_config(
     workers: int = 1,
 ) -> uvicorn.Config:
     """How uvicorn serves the app: TLS unless `tls` is None (1.2 with `TLS12_CIPHERS`, or
-    1.3); no access log of its own (the
-    app writes one without query strings); no `Server` header; the client address as the
-    socket reports it (forwarding headers are not believed). Several `workers` need `app` as
+    1.3); no access log of its own (the app writes one without query strings); no `Server`
+    header; the client address as the socket reports it (forwarding headers are not
+    believed). Several `workers` need `app` as
     an import string of a factory (`APP_FACTORY`): each process builds its own."""
     cert, key = tls if tls is not None else (None, None)
     if workers > 1 and not isinstance(app, str):
