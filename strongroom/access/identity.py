@@ -101,7 +101,8 @@ LOGIN_NEEDS_CODE = (
 CODE_REFUSED = "the code was not accepted: give the current code from your authenticator app"
 MUST_REPLACE = (
     "this password was set for you and must be replaced: sign in again with it and the next "
-    "code from your authenticator app, and give new_password (12 to 128 characters)"
+    "code from your authenticator app, and give new_password (12 to 128 characters, a "
+    "letter and a digit among them, not easy to guess)"
 )
 
 
@@ -203,12 +204,12 @@ def login(
     the sign-in's own transaction and every other session of the principal ends; any sign-in
     may change the password so.
 
-    Raises BadInput (a new password too short, too long or the same), Unauthenticated (one
-    message whatever was wrong; it asks for the code when none was given),
-    PasswordChangeRequired, KeyUnavailable, StoreUnavailable.
+    Raises BadInput (a new password that breaks `passwords.check_new`'s rule),
+    Unauthenticated (one message whatever was wrong; it asks for the code when none was
+    given), PasswordChangeRequired, KeyUnavailable, StoreUnavailable.
     """
     if new_password is not None:
-        passwords.check_new(new_password, password)
+        passwords.check_new(new_password, password, username)
     at = sessions.clock()
     with transaction(inst.data, read_only=True) as tx:
         seen = load(tx, username)

@@ -242,24 +242,29 @@ def test_a_password_set_at_enrolment_is_replaced_at_the_first_sign_in(
     totp = pyotp.parse_uri(e.totp_uri)
     assert isinstance(totp, pyotp.TOTP)
     login = {"username": "dana", "password": e.password, "totp": totp.now()}
+    mine, common = "my own one, at last 2026", "Password12345"
     with api_server.client() as c:
         told = c.post("/v1/sessions", json=login)
         short = c.post("/v1/sessions", json={**login, "new_password": "short"})
         same = c.post("/v1/sessions", json={**login, "new_password": e.password})
+        weak = c.post("/v1/sessions", json={**login, "new_password": common})
         # Being told spent the code: the change comes with the next one.
-        replayed = c.post("/v1/sessions", json={**login, "new_password": "dana's own, at last"})
-        nxt = {**login, "totp": totp.at(time.time() + 30), "new_password": "dana's own, at last"}
+        replayed = c.post("/v1/sessions", json={**login, "new_password": mine})
+        nxt = {**login, "totp": totp.at(time.time() + 30), "new_password": mine}
         changed = c.post("/v1/sessions", json=nxt)
     problem = assert_problem(told, 403, "password-change-required")
     assert "new_password" in problem["detail"] and problem["condition"] == "password-change"
     assert_problem(replayed, 401, "unauthenticated")
     assert assert_problem(short, 422, "invalid-request")["field"] == "new_password"
     assert assert_problem(same, 400, "bad-input")["field"] == "new_password"
+    refused = assert_problem(weak, 400, "bad-input")
+    assert refused["field"] == "new_password" and "commonly used" in refused["detail"]
+    assert common not in refused["detail"]
     assert changed.status_code == 201, changed.text
     with api_server.client(changed.json()["token"]) as c:
         assert c.get(f"/v1/tenants/{TENANT}/records/c-000001").status_code == 403  # no ticket
     logged = "\n".join(api_server.log_lines)
-    for secret in (e.password, "dana's own, at last"):
+    for secret in (e.password, mine, common):
         assert secret not in logged
 
 

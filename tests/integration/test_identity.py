@@ -409,6 +409,11 @@ def test_api_key_authenticates_its_service_until_disabled(inst: Instance, clock:
         identity.issue_api_key(inst, local(), "crm-sync")
 
 
+# New passwords each rule refuses (passwords.check_new): no digit, a common one, a sequence,
+# the name.
+WEAK = ("no digits in this one", "Password12345", "abcdefgh1234", "Pat-Lee-2026-x")
+
+
 @BOTH
 def test_the_first_sign_in_replaces_the_password_set_at_enrolment(
     inst: Instance, clock: Clock
@@ -427,13 +432,13 @@ def test_the_first_sign_in_replaces_the_password_set_at_enrolment(
         identity.login(inst, "pat.lee", e.password, code)
     assert "new_password" in told.value.message and told.value.condition == "password-change"
     assert state(inst, "pat.lee")[0] == 2  # the two failures count; being told does not
-    for bad in ("short", "x" * 129, e.password):
+    for bad in ("short", "x" * 129, e.password, *WEAK):
         with pytest.raises(BadInput) as refused:
             identity.login(inst, "pat.lee", e.password, code, new_password=bad)
         assert refused.value.location.field == "new_password"
     # Being told spent the code: whoever saw it cannot finish the change with it.
     with pytest.raises(Unauthenticated):
-        identity.login(inst, "pat.lee", e.password, code, new_password="someone else's")
+        identity.login(inst, "pat.lee", e.password, code, new_password="someone else's 9th life")
     clock.advance(seconds=30)
     session = identity.login(
         inst, "pat.lee", e.password, totp.at(clock.at), new_password="correct horse 42"
@@ -495,10 +500,10 @@ def test_a_new_password_costs_the_same_whether_the_old_one_was_right(
         hashed.clear()
         verified.clear()
         with pytest.raises(Unauthenticated):  # no code: refused either way
-            identity.login(inst, "pat.lee", given, None, new_password="a new password!")
-        assert hashed == ["a new password!"], given
+            identity.login(inst, "pat.lee", given, None, new_password="a new password 1")
+        assert hashed == ["a new password 1"], given
         # The old password once, then the new one against each of the last four.
-        assert verified == [given] + ["a new password!"] * passwords.REMEMBERED, given
+        assert verified == [given] + ["a new password 1"] * passwords.REMEMBERED, given
 
 
 @BOTH
@@ -562,7 +567,7 @@ def test_reset_gives_new_credentials_ends_the_sessions_and_lifts_a_lockout(
         identity.login(inst, "pat.lee", fresh.password, totp.at(clock.at))
     clock.advance(seconds=30)  # with the next code
     again = identity.login(
-        inst, "pat.lee", fresh.password, totp.at(clock.at), new_password="a new one, mine"
+        inst, "pat.lee", fresh.password, totp.at(clock.at), new_password="a new one, mine 1"
     )
     assert identity.authenticate(inst, again.token).id == "pat.lee"
     [reset] = entries(inst, "principal.reset")

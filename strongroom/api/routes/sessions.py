@@ -29,8 +29,9 @@ class Login(BaseModel):
         min_length=12,
         max_length=128,
         description="Replaces the password: required at the first sign-in after enrolment "
-        "or a reset (a 403 of type password-change-required says so), allowed at any. Not "
-        "one of your last four passwords; other sessions end.",
+        "or a reset (a 403 of type password-change-required says so), allowed at any. "
+        "At least one letter and one digit, not easy to guess (judged by zxcvbn, told your "
+        "name), and not one of your last four passwords; other sessions end.",
     )
 
 

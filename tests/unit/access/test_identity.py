@@ -112,9 +112,56 @@ def test_stamps_sort_as_times_do() -> None:
 
 
 def test_generated_passwords_are_long_random_and_alphanumeric() -> None:
-    made = {passwords.generate() for _ in range(50)}
-    assert len(made) == 50
+    made = {passwords.generate() for _ in range(500)}
+    assert len(made) == 500
     assert all(len(p) == 20 and p.isalnum() and p.isascii() for p in made)
+    # PCI DSS 4.0 8.3.6. Drawn uniformly, ~3 % of them (~15 of 500) would hold no digit.
+    assert all(any(c.isdigit() for c in p) and any(c.isalpha() for c in p) for p in made)
+
+
+@pytest.mark.parametrize(
+    ("new", "said"),
+    [
+        ("short1", "12 to 128 characters"),
+        ("a1" * 64 + "b", "12 to 128 characters"),
+        ("the current one 1", "differ from the current one"),
+        ("no digits in this one", "one letter and one digit"),
+        ("1234 5678 9012 3456", "one letter and one digit"),
+        ("Password12345", "similar to a commonly used password"),
+        ("abcdefgh1234", "Sequences"),
+        ("qwertyuiop12", "too easy to guess"),
+        ("A1A1A1A1A1A1A1", "Repeats"),
+        ("strongroom2026", "too easy to guess"),
+        ("Pat.Lee 2026 rules", "contain your name"),
+        ("patlee-and-a-4-more", "contain your name"),
+    ],
+)
+def test_a_new_password_breaking_the_rule_is_refused_without_quoting_it(
+    new: str, said: str
+) -> None:
+    with pytest.raises(BadInput) as refused:
+        passwords.check_new(new, "the current one 1", "pat.lee")
+    assert refused.value.location.field == "new_password"
+    assert said in refused.value.message
+    assert new not in refused.value.message
+
+
+_LONG = "Vq7sLm2Xe9RtB4nZk8Pw3Hy6Jd1Fg5Uc0AoMi4Ne7Tb2Wl9Kx3Rz6Yp8Gh1Qs5Dv0Jc7Lf2Bn4Xm9Ek3Pt6Ha"
+
+
+@pytest.mark.parametrize(
+    "new", ["correct horse 42", "password A 2026", "q8Vz3kPp0LmW", "Tr0ub4dor&3xyz", _LONG]
+)
+def test_a_new_password_following_the_rule_is_taken(new: str) -> None:
+    passwords.check_new(new, "the current one 1", "pat.lee")
+
+
+def test_only_the_first_72_characters_are_judged_for_strength() -> None:
+    """zxcvbn's time grows faster than the length: 128 characters of a repeat took 140 ms."""
+    weak_start = "aaaaaaaaaaa1" * 6  # 72 characters of a repeat
+    with pytest.raises(BadInput):
+        passwords.check_new(weak_start + "q8Vz3kPp0LmW", "the current one 1", "pat.lee")
+    assert passwords.weakness("q8Vz3kPp0LmW" + weak_start, ()) is None
 
 
 def test_hash_is_argon2id_with_the_documented_parameters() -> None:
