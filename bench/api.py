@@ -63,7 +63,6 @@ import argparse
 import importlib.util
 import json
 import os
-import secrets
 import shutil
 import signal
 import socket
@@ -283,11 +282,13 @@ def iso(t: datetime) -> str:
 def sign_in(c: httpx.Client, who: Enrolled) -> str:
     """A session token from POST /v1/sessions with the current TOTP code. It is the agent's
     first sign-in, so the password set at enrolment is replaced, as it must be."""
+    from strongroom.access import passwords
+
     body = {
         "username": who.name,
         "password": who.password,
         "totp": who.totp.now(),
-        "new_password": secrets.token_urlsafe(18),
+        "new_password": passwords.generate(),  # random, with the letter and digit it needs
     }
     return str(_ok(c.post("/v1/sessions", json=body), f"{who.name} sign-in").json()["token"])
 
