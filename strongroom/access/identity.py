@@ -223,11 +223,11 @@ def login(
     reused = new_password is not None and passwords.reused(
         new_password, seen.remembered() if seen is not None else []
     )
-    steps: tuple[int, ...] = ()
+    # The code is checked whatever the name and the password (`steps_for`); `_judge` looks
+    # at the steps only after a right password.
+    steps = passwords.steps_for(inst.provider, seen, totp, at) if totp is not None else ()
     rehash: str | None = None
     if password_ok and seen is not None and seen.password_hash is not None:
-        if totp is not None:
-            steps = seen.code_steps(inst.provider, totp, at)
         if fresh is not None:
             rehash = fresh
         elif passwords.needs_rehash(seen.password_hash):

@@ -13,6 +13,8 @@ Guarantees:
   still verify and are re-hashed at the next successful login (`needs_rehash`).
 - A TOTP secret (pyotp, RFC 6238: SHA-1, 30 s steps, 6 digits) is stored only wrapped by the
   instance's root-key provider, bound to its principal, and shown once as a provisioning URI.
+  A sign-in that gives a code opens a secret whatever the name and the password
+  (`steps_for`: a dummy one when there is none), so an HSM's round trip tells neither.
 - `refuse` records a refused login or code and counts it: `MAX_FAILURES` wrong passwords or
   codes in a row lock the principal for `STRONGROOM_LOCKOUT_MINUTES` (default 15). The
   entries and the count are written in the caller's transaction.
@@ -27,6 +29,7 @@ import re
 import secrets
 import string
 import threading
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -196,6 +199,35 @@ def code_steps(
     now = totp.timecode(at)
     window = (now - 1, now, now + 1)
     return tuple(s for s in window if hmac.compare_digest(totp.generate_otp(s), code))
+
+
+def steps_for(
+    provider: RootKeyProvider, account: Account | None, code: str, at: datetime
+) -> tuple[int, ...]:
+    """`account`'s `code_steps`, with the same work done when there is no account or it has
+    no TOTP secret: a dummy secret sealed by the same provider is opened, and () is the
+    answer. Opening is a round trip to the HSM behind a PKCS#11 provider, so a sign-in opens a
+    secret whatever the name and the password, and its time tells neither. Raises
+    KeyUnavailable."""
+    if account is not None and account.totp_sealed is not None:
+        return code_steps(provider, account.id, account.totp_sealed, code, at)
+    code_steps(provider, _DUMMY_PRINCIPAL, _dummy_sealed(provider), code, at)
+    return ()
+
+
+_DUMMY_PRINCIPAL = "(no principal)"  # not a principal name (NAME), so never anyone's
+_DUMMY_SEALED: weakref.WeakKeyDictionary[RootKeyProvider, bytes] = weakref.WeakKeyDictionary()
+
+
+def _dummy_sealed(provider: RootKeyProvider) -> bytes:
+    """A random TOTP secret sealed by `provider`, once per provider (two threads racing may
+    each seal one; either does)."""
+    sealed = _DUMMY_SEALED.get(provider)
+    if sealed is None:
+        sealed = _DUMMY_SEALED[provider] = seal_totp_secret(
+            provider, _DUMMY_PRINCIPAL, pyotp.random_base32().encode()
+        )
+    return sealed
 
 
 def fresh_step(last_step: int | None, steps: tuple[int, ...]) -> int | None:

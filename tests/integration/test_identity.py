@@ -482,6 +482,45 @@ def test_the_first_sign_in_replaces_the_password_set_at_enrolment(
         assert secret not in json.dumps(entries(inst))
 
 
+@pytest.mark.parametrize("setup", ["sqlite-keyfile", "sqlite-hsm"], indirect=True)
+def test_a_code_is_checked_whatever_the_name_and_the_password(
+    inst: Instance, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Opening a TOTP secret is a round trip to the HSM: opened only after a right password,
+    its time would tell a guesser the password was right, code or no code."""
+    pat = enrol(inst)
+    identity.add_principal(inst, local(), "crm-sync", "service", "acme-bank")
+    opened: list[bytes] = []
+    real_unwrap = inst.provider.unwrap
+    monkeypatch.setattr(
+        inst.provider, "unwrap", lambda s, c: opened.append(c) is None and real_unwrap(s, c)
+    )
+    wrong_code = totp_code_not(pat, clock)
+    for name, given in (
+        ("pat.lee", "guess"),  # a wrong password
+        ("pat.lee", pat.password),  # a right one, with a wrong code
+        ("nobody", "guess"),  # no such principal
+        ("crm-sync", "guess"),  # a service account: no password, no secret
+    ):
+        opened.clear()
+        with pytest.raises(Unauthenticated):
+            identity.login(inst, name, given, wrong_code)
+        assert len(opened) == 1, name
+        opened.clear()
+        with pytest.raises(Unauthenticated):  # no code: nothing to open
+            identity.login(inst, name, given, None)
+        assert opened == [], name
+    assert state(inst, "pat.lee")[0] == 3  # the wrong password twice, the wrong code once
+    clock.advance(seconds=30)
+    identity.login(inst, "pat.lee", pat.password, pat.code(clock))  # and a right one signs in
+
+
+def totp_code_not(pat: Person, clock: Clock) -> str:
+    """A well-formed code that is none of the three the window accepts now."""
+    good = {pat.totp.at(clock.at, counter_offset=k) for k in (-1, 0, 1)}
+    return next(c for c in (f"{n:06d}" for n in range(1_000_000)) if c not in good)
+
+
 @SQLITE
 def test_a_new_password_costs_the_same_whether_the_old_one_was_right(
     inst: Instance, clock: Clock, monkeypatch: pytest.MonkeyPatch
