@@ -30,6 +30,7 @@ validated against it on load, and a mistyped request makes a policy error, which
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import math
@@ -218,6 +219,11 @@ class CedarPolicy:
         if tree.templates:
             raise BadInput("templates (?principal, ?resource) are not supported", file=source)
         self._rules = _rules(tree, text, source)
+        # Each rule's meaning by @id, its position aside: what `differing_from_default` compares.
+        self._meaning = {
+            self._rules[pid].id: dataclasses.replace(node, id="")
+            for pid, node in tree.static_policies.items()
+        }
         _check_schema(text, schema, self._rules, source)
         # Per action, the policies whose scope can match it, and the same without forbids
         # (asked on a denial, to learn which standings a permit matched: Cedar reports only
@@ -522,10 +528,26 @@ MERGE_HEADER = (
 
 @dataclass(frozen=True)
 class Merged:
-    """A policy file with the packaged default's rules it lacked appended, and those rules."""
+    """A policy file with the packaged default's rules it lacked appended, and those rules;
+    and the rules it shares with the default by @id but that say something else there."""
 
     text: str
     added: tuple[Rule, ...]
+    differs: tuple[Rule, ...] = ()
+
+
+def differing_from_default(policy: CedarPolicy) -> tuple[Rule, ...]:
+    """`policy`'s rules that share an @id with the packaged default's but not its meaning
+    (scope, conditions or annotations; layout, comments and order aside), in `policy`'s
+    order: after an upgrade, a default rule that was corrected or tightened under the same
+    @id, or one the officer changed on purpose. A merge keeps them as written; this says which
+    to compare (`strongroom policy show --default`)."""
+    default = parse_policy(default_policy_text(), DEFAULT_SOURCE)
+    return tuple(
+        r
+        for r in policy.rules
+        if r.id in default._meaning and default._meaning[r.id] != policy._meaning[r.id]
+    )
 
 
 def merge_default(policy: CedarPolicy) -> Merged:
@@ -533,14 +555,15 @@ def merge_default(policy: CedarPolicy) -> Merged:
     comments written before it in the default (back to the policy before it).
 
     The officer's own rules are kept as written, including those that share an @id with the
-    default but say something else: a merge adds, it never overrides. Nothing is installed.
-    Raises BadInput when the merged text is not a sound policy set (it always is when both
-    are: the added @ids are new, and each policy stands alone)."""
+    default but say something else (`differs` names them): a merge adds, it never overrides.
+    Nothing is installed. Raises BadInput when the merged text is not a sound policy set (it
+    always is when both are: the added @ids are new, and each policy stands alone)."""
     from strongroom import __version__
 
+    differs = differing_from_default(policy)
     missing = {r.id for r in missing_from_default(policy)}
     if not missing:
-        return Merged(policy.text, ())
+        return Merged(policy.text, (), differs)
     default = parse_policy(default_policy_text(), DEFAULT_SOURCE)
     text = default.text
     spans = _spans(text)
@@ -556,7 +579,7 @@ def merge_default(policy: CedarPolicy) -> Merged:
         added.append(rule)
     merged = "\n".join(parts)
     CedarPolicy(merged, f"{policy.source}, merged with the packaged default")
-    return Merged(merged, tuple(added))
+    return Merged(merged, tuple(added), differs)
 
 
 def _comments_before(

@@ -19,8 +19,11 @@ import yaml
 from strongroom import config
 from strongroom.access import local_operator
 from strongroom.access.cedar import (
+    DEFAULT_SOURCE,
     CedarPolicy,
     Merged,
+    default_policy_text,
+    differing_from_default,
     grant_resource,
     install_policy,
     line_ending,
@@ -59,10 +62,17 @@ def _summary(policy: CedarPolicy) -> dict[str, object]:
 
 
 @app.command("show")
-def show(as_json: Json = False) -> None:
+def show(
+    default: Annotated[
+        bool,
+        typer.Option("--default", help="The packaged default instead, to compare with one's own."),
+    ] = False,
+    as_json: Json = False,
+) -> None:
     """Print the policy in force for this instance and where it came from.
 
     Example: strongroom policy show > current.cedar
+    and: strongroom policy show --default > default.cedar; diff current.cedar default.cedar
     """
 
     def render(policy: CedarPolicy) -> None:
@@ -74,7 +84,12 @@ def show(as_json: Json = False) -> None:
         typer.echo(f"// source: {policy.source}\n// sha256: {policy.sha256}")
         typer.echo(policy.text, nl=False)
 
-    run(as_json, lambda: load_policy(config.home()), render)
+    def action() -> CedarPolicy:
+        if default:
+            return parse_policy(default_policy_text(), DEFAULT_SOURCE)
+        return load_policy(config.home())
+
+    run(as_json, action, render)
 
 
 @app.command("validate")
@@ -89,8 +104,16 @@ def validate(path: PolicyFile, as_json: Json = False) -> None:
 
     def render(p: CedarPolicy) -> None:
         missing = [r.id for r in missing_from_default(p)]
+        differs = [r.id for r in differing_from_default(p)]
         if as_json:
-            emit_json({"valid": True, **_summary(p), "missing_from_default": missing})
+            emit_json(
+                {
+                    "valid": True,
+                    **_summary(p),
+                    "missing_from_default": missing,
+                    "differs_from_default": differs,
+                }
+            )
             return
         typer.echo(
             f"valid: {len(p.rules)} policies ({_summary(p)['permits']} permits, "
@@ -101,8 +124,16 @@ def validate(path: PolicyFile, as_json: Json = False) -> None:
                 f"not in this file, but in the packaged default ({len(missing)}): "
                 + ", ".join(missing)
             )
+        if differs:
+            typer.echo(f"{DIFFERS} ({len(differs)}): " + ", ".join(differs))
 
     run(as_json, lambda: parse_policy(read_policy_file(path), str(path)), render)
+
+
+DIFFERS = (
+    "same @id as the packaged default but not the same rule; compare with "
+    "`strongroom policy show --default`"
+)
 
 
 @app.command("merge")
@@ -119,8 +150,10 @@ def merge(
     After an upgrade, an installed copy of an older default misses the new permits and
     forbids. The merge keeps every rule of FILE as written (one sharing an @id with the
     default included) and appends each missing rule with its comments, under a header, in
-    FILE's line endings. Added permits widen access: they are named apart. The result is
-    validated; nothing is installed, and the installed file itself is never written.
+    FILE's line endings. Added permits widen access: they are named apart. Rules that share
+    an @id with the default but say something else (the default corrected or tightened since,
+    or changed here on purpose) are kept and named, to compare. The result is validated;
+    nothing is installed, and the installed file itself is never written.
 
     Example: strongroom policy merge my.cedar --out merged.cedar
     then, once read: strongroom policy install merged.cedar
@@ -134,8 +167,13 @@ def merge(
 
     def render(merged: Merged) -> None:
         added = [{"id": r.id, "effect": r.effect} for r in merged.added]
+        differs = [r.id for r in merged.differs]
         if as_json:
-            doc: dict[str, Any] = {"added": added, "out": str(out) if out else None}
+            doc: dict[str, Any] = {
+                "added": added,
+                "differs_from_default": differs,
+                "out": str(out) if out else None,
+            }
             emit_json(doc if out is not None else {**doc, "text": merged.text})
             return
         if out is None:
@@ -146,6 +184,11 @@ def merge(
                 typer.echo(f"added {len(ids)} {what}: {', '.join(ids)}", err=out is None)
         if not added:
             typer.echo("nothing to add", err=out is None)
+        if differs:
+            typer.echo(
+                f"{DIFFERS}, kept as written ({len(differs)}): " + ", ".join(differs),
+                err=out is None,
+            )
         if out is not None:
             typer.echo(f"wrote {out}; read it, then: strongroom policy install {out}")
 

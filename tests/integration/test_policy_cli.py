@@ -162,6 +162,7 @@ def test_merge_adds_the_missing_default_rules_and_keeps_the_officers_own(
             {"id": "vendor-under-grant", "effect": "permit"},
             {"id": "forbid-approval-or-erasure-without-fresh-mfa", "effect": "forbid"},
         ],
+        "differs_from_default": ["forbid-detokenize-outside-integration-purpose"],
         "out": str(merged),
     }
     out = merged.read_text()
@@ -171,6 +172,9 @@ def test_merge_adds_the_missing_default_rules_and_keeps_the_officers_own(
     assert "Added by `strongroom policy merge`" in out
     checked = bare.json("policy", "validate", str(merged))
     assert checked["missing_from_default"] == []  # type: ignore[index]
+    assert checked["differs_from_default"] == [  # type: ignore[index]
+        "forbid-detokenize-outside-integration-purpose"
+    ]
     assert checked["policies"] == len(parse_policy(text, "default").rules)  # type: ignore[index]
     # The regained forbid decides: a stale second factor no longer approves a grant.
     cases = tmp_path / "stale.yaml"
@@ -184,6 +188,13 @@ def test_merge_adds_the_missing_default_rules_and_keeps_the_officers_own(
     human = bare("policy", "merge", str(mine), "--out", str(tmp_path / "again.cedar")).stdout
     assert "added 1 permits (they widen access): vendor-under-grant" in human
     assert "added 1 forbids: forbid-approval-or-erasure-without-fresh-mfa" in human
+    assert (
+        "same @id as the packaged default but not the same rule; compare with `strongroom "
+        "policy show --default`, kept as written (1): "
+        "forbid-detokenize-outside-integration-purpose" in human
+    )
+    shown_default = bare("policy", "show", "--default").stdout
+    assert shown_default.endswith(text) and "(packaged default)" in shown_default.split("\n")[0]
 
 
 def test_merge_keeps_the_files_line_endings_and_mode_and_follows_a_link(

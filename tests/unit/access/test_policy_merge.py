@@ -7,6 +7,7 @@ import pytest
 from strongroom.access.cedar import (
     DEFAULT_SOURCE,
     default_policy_text,
+    differing_from_default,
     merge_default,
     missing_from_default,
     parse_policy,
@@ -55,3 +56,38 @@ def test_the_first_rule_brings_its_own_comment_not_the_files_header() -> None:
     tail = merged.text.split("Review them before `strongroom policy install`.", 1)[1]
     assert '@id("operator-allow")' in tail
     assert "How to read it" not in tail
+
+
+def test_layout_comments_and_order_are_not_differences() -> None:
+    text = default_policy_text()
+    moved = _without(text, "operator-allow") + "\n" + text[
+        text.index('@id("operator-allow")') : text.index(";", text.index('@id("operator-allow")'))
+        + 1
+    ]
+    relaid = moved.replace("\n", "\n\n  // a note of the officer's\n").replace(" && ", "\n  && ")
+    again = parse_policy(relaid, "relaid.cedar")
+    assert again.rules[-1].id == "operator-allow"  # moved to the end
+    assert differing_from_default(again) == ()
+    assert merge_default(parse_policy(_without(text, "vendor-under-grant"), "o")).differs == ()
+
+
+@pytest.mark.parametrize(
+    ("rule", "old", "new"),
+    [
+        # a condition loosened
+        ("forbid-detokenize-outside-integration-purpose", '"chargeback", ', ""),
+        # the condition the denial names
+        ("forbid-other-tenant", '@condition("tenant")', '@condition("role")'),
+    ],
+)
+def test_a_changed_rule_under_a_default_id_is_named_and_kept(rule: str, old: str, new: str) -> None:
+    text = default_policy_text()
+    start = text.index(f'@id("{rule}")')
+    head = text.rfind("\n\n", 0, start)  # the rule's annotations start after a blank line
+    end = text.index(";", start)
+    assert old in text[head:end]
+    edited = text[:head] + text[head:end].replace(old, new, 1) + text[end:]
+    mine = parse_policy(edited, "mine.cedar")
+    assert [r.id for r in differing_from_default(mine)] == [rule]
+    merged = merge_default(mine)
+    assert [r.id for r in merged.differs] == [rule] and merged.text == mine.text
