@@ -20,6 +20,8 @@ from __future__ import annotations
 import gc
 import logging
 import re
+import socket
+import sys
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -36,8 +38,9 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.config import STARTUP_FAILURE
 
-from strongroom.api import live, problems
+from strongroom.api import listeners, live, problems
 from strongroom.api.auth import bearer_security
 from strongroom.api.limits import Limits, RateSettings, serving_workers, worker_threads
 from strongroom.api.routes import alerts, audit, context, dlp, grants, records, sessions, tokens
@@ -48,6 +51,7 @@ MAX_BODY = 32 * 1024 * 1024
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 access_log = logging.getLogger("strongroom.api.access")
+uvicorn_log = logging.getLogger("uvicorn.error")  # where uvicorn says where it listens
 
 
 # On every response: nothing is cached, and a body is never sniffed as another type. Over TLS
@@ -340,8 +344,9 @@ def server_config(
 
 
 def run_server(conf: uvicorn.Config) -> None:
-    """Serve until stopped: in this process, or in `conf.workers` processes that share one
-    listening socket under uvicorn's supervisor (which restarts a worker that dies).
+    """Serve until stopped: in this process, or in `conf.workers` processes under uvicorn's
+    supervisor (which restarts a worker that dies), each listening on a socket of its own
+    (`api/listeners.py`), so the kernel spreads connections over them.
 
     Python runs one request's code at a time per process, so one process uses one core;
     workers use the rest. They share the stores, the ledger (appends are serialised by the
@@ -350,6 +355,28 @@ def run_server(conf: uvicorn.Config) -> None:
     if conf.workers > 1:
         from uvicorn.supervisors import Multiprocess
 
-        Multiprocess(conf, sockets=[conf.bind_socket()]).run()
+        Multiprocess(conf, sockets=[_held(conf)]).run()
     else:
         uvicorn.Server(conf).run()
+
+
+def _held(conf: uvicorn.Config) -> socket.socket:
+    """The address for `conf.workers` processes: held for listeners of their own where the
+    system has SO_REUSEPORT, else uvicorn's one shared socket. Exits as uvicorn does (3,
+    logged) when the address cannot be bound."""
+    if not listeners.reuse_port_supported():
+        return conf.bind_socket()
+    try:
+        sock = listeners.hold(conf.host, conf.port)
+    except OSError as exc:
+        uvicorn_log.error(exc)
+        sys.exit(STARTUP_FAILURE)
+    scheme = "https" if conf.is_ssl else "http"
+    host = f"[{conf.host}]" if ":" in conf.host else conf.host
+    uvicorn_log.info(
+        "Uvicorn running on %s://%s:%d (Press CTRL+C to quit); a listening socket per worker",
+        scheme,
+        host,
+        sock.getsockname()[1],
+    )
+    return sock

@@ -832,6 +832,70 @@ def test_a_burst_of_parallel_requests_queues_instead_of_failing(
     assert statuses == [200] * len(statuses)
 
 
+def _sockets_on(port: int) -> dict[str, set[int]]:
+    """The inodes of the TCP sockets on local `port`, by state: LISTEN ("0A") and
+    ESTABLISHED ("01"), from /proc/net/tcp."""
+    found: dict[str, set[int]] = {"0A": set(), "01": set()}
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        cols = line.split()
+        if int(cols[1].split(":")[1], 16) == port and cols[3] in found:
+            found[cols[3]].add(int(cols[9]))
+    return found
+
+
+def _inodes_of(pid: int) -> set[int]:
+    out = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:  # closed meanwhile
+            continue
+        if target.startswith("socket:["):
+            out.add(int(target[8:-1]))
+    return out
+
+
+def _children(pid: int) -> list[int]:
+    kids = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [int(k) for k in kids]
+
+
+@pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads Linux's /proc")
+def test_each_worker_listens_on_its_own_socket_and_keep_alive_connections_spread(
+    api_home: ApiHome, serve_process: Any
+) -> None:
+    """On one shared socket, 8 keep-alive connections all went to one of two workers (the
+    API benchmark). Each worker now listens on a socket of its own (SO_REUSEPORT), the
+    supervisor on none, and the kernel spreads connections over them."""
+    proc, port = serve_process("--workers", "2")
+    cert = api_home.home / "tls" / "server.crt"
+    deadline = time.monotonic() + 30
+    while not cert.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    verify = ssl.create_default_context(cafile=str(cert))
+    base = f"https://localhost:{port}"
+    assert _wait_for(f"{base}/v1/health", verify).status_code == 200
+    while len(_sockets_on(port)["0A"]) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)  # the second worker may still be starting
+    listening = _sockets_on(port)["0A"]
+    owners = {pid: _inodes_of(pid) & listening for pid in _children(proc.pid)}
+    serving = {pid: own for pid, own in owners.items() if own}
+    assert len(listening) == 2 and len(serving) == 2, owners
+    assert all(len(own) == 1 for own in serving.values())  # one each, not the same one
+    assert not _inodes_of(proc.pid) & listening  # the supervisor only holds the address
+    clients = [httpx.Client(base_url=base, verify=verify, timeout=30) for _ in range(32)]
+    try:
+        for c in clients:  # each opens one keep-alive connection and keeps it
+            assert c.get("/v1/health").status_code == 200
+        connected = _sockets_on(port)["01"]
+        per_worker = {pid: len(_inodes_of(pid) & connected) for pid in serving}
+    finally:
+        for c in clients:
+            c.close()
+    # All 32 on one of two sockets has odds of 2 in 2^32.
+    assert sum(per_worker.values()) == 32 and min(per_worker.values()) > 0, per_worker
+
+
 def test_two_workers_serve_one_instance_and_chain_one_ledger(
     permit_all: None, api_home: ApiHome, serve_process: Any
 ) -> None:
