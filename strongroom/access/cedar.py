@@ -48,7 +48,7 @@ from strongroom.access.policy import Decision, Resource
 from strongroom.access.principal import Principal
 from strongroom.audit.entry import RequestContext
 from strongroom.errors import BadInput
-from strongroom.files import staged, write_whole
+from strongroom.files import staged
 
 if TYPE_CHECKING:
     from strongroom.instance import Instance
@@ -155,9 +155,10 @@ def _schema() -> tuple[cedarpy.Schema, frozenset[str]]:
     return cedarpy.Schema.from_json_str(text), actions
 
 
-def _spans(text: str) -> list[tuple[int, int, int]]:
+def policy_spans(text: str) -> list[tuple[int, int, int]]:
     """Each policy in `text` as (first line, start offset, end offset): policies end at `;`
-    outside strings and `//` comments. Used only to name lines in errors."""
+    outside strings and `//` comments. Used to name lines in errors, and by `upgrade` to copy
+    a policy with its comments."""
     spans: list[tuple[int, int, int]] = []
     i, n, line = 0, len(text), 1
     begin: tuple[int, int] | None = None  # (line, offset) of the current policy's first char
@@ -189,7 +190,7 @@ def _spans(text: str) -> list[tuple[int, int, int]]:
 
 def _parse_error_line(text: str) -> int | None:
     """The first line of the first policy that does not parse on its own."""
-    for line, start, end in _spans(text):
+    for line, start, end in policy_spans(text):
         try:
             cedarpy.PolicySet.from_str(text[start:end])
         except ValueError:
@@ -219,7 +220,7 @@ class CedarPolicy:
         if tree.templates:
             raise BadInput("templates (?principal, ?resource) are not supported", file=source)
         self._rules = _rules(tree, text, source)
-        # Each rule's meaning by @id, its position aside: what `differing_from_default` compares.
+        # Each rule as Cedar parsed it by @id, its position aside (`meaning`).
         self._meaning = {
             self._rules[pid].id: dataclasses.replace(node, id="")
             for pid, node in tree.static_policies.items()
@@ -243,7 +244,13 @@ class CedarPolicy:
 
     @property
     def rules(self) -> tuple[Rule, ...]:
+        """In the order of the text."""
         return tuple(self._rules.values())
+
+    def meaning(self, rule_id: str) -> object | None:
+        """The rule `rule_id` as Cedar parsed it, its place in the text aside (equal for equal
+        rules, whatever their layout, comments or order); None when there is none."""
+        return self._meaning.get(rule_id)
 
     def decide(
         self,
@@ -327,7 +334,7 @@ def _scope_admits(node: Any, action: str) -> bool:
 
 def _rules(tree: pst.PolicySet, text: str, source: str) -> dict[str, Rule]:
     """Each policy's @id, effect, @condition and line, by Cedar's positional id."""
-    starts = [line for line, _, _ in _spans(text)]
+    starts = [line for line, _, _ in policy_spans(text)]
     rules: dict[str, Rule] = {}
     seen: set[str] = set()
     for pid, node in sorted(tree.static_policies.items(), key=lambda kv: _position(kv[0])):
@@ -509,121 +516,6 @@ def _grant(g: GrantFact, known: frozenset[str]) -> dict[str, Any]:
         "actions": [{"__entity": {"type": "Action", "id": a}} for a in g.actions if a in known],
         "fields": list(g.fields),
     }
-
-
-def missing_from_default(policy: CedarPolicy) -> tuple[Rule, ...]:
-    """The packaged default's policies whose @id `policy` lacks, in the default's order: after
-    an upgrade, the rules (new actions, new forbids) an officer's older copy does not have."""
-    have = {r.id for r in policy.rules}
-    default = parse_policy(default_policy_text(), DEFAULT_SOURCE)
-    return tuple(r for r in default.rules if r.id not in have)
-
-
-MERGE_HEADER = (
-    "// " + "-" * 93 + "\n"
-    "// Added by `strongroom policy merge` from the packaged default of strongroom {version}:\n"
-    "// the rules this file lacked, by @id. Review them before `strongroom policy install`.\n"
-)
-
-
-@dataclass(frozen=True)
-class Merged:
-    """A policy file with the packaged default's rules it lacked appended, and those rules;
-    and the rules it shares with the default by @id but that say something else there."""
-
-    text: str
-    added: tuple[Rule, ...]
-    differs: tuple[Rule, ...] = ()
-
-
-def differing_from_default(policy: CedarPolicy) -> tuple[Rule, ...]:
-    """`policy`'s rules that share an @id with the packaged default's but not its meaning
-    (scope, conditions or annotations; layout, comments and order aside), in `policy`'s
-    order: after an upgrade, a default rule that was corrected or tightened under the same
-    @id, or one the officer changed on purpose. A merge keeps them as written; this says which
-    to compare (`strongroom policy show --default`)."""
-    default = parse_policy(default_policy_text(), DEFAULT_SOURCE)
-    return tuple(
-        r
-        for r in policy.rules
-        if r.id in default._meaning and default._meaning[r.id] != policy._meaning[r.id]
-    )
-
-
-def merge_default(policy: CedarPolicy) -> Merged:
-    """`policy`'s text, then each policy of the packaged default it lacks (by @id) with the
-    comments written before it in the default (back to the policy before it).
-
-    The officer's own rules are kept as written, including those that share an @id with the
-    default but say something else (`differs` names them): a merge adds, it never overrides.
-    Nothing is installed. Raises BadInput when the merged text is not a sound policy set (it
-    always is when both are: the added @ids are new, and each policy stands alone)."""
-    from strongroom import __version__
-
-    differs = differing_from_default(policy)
-    missing = {r.id for r in missing_from_default(policy)}
-    if not missing:
-        return Merged(policy.text, (), differs)
-    default = parse_policy(default_policy_text(), DEFAULT_SOURCE)
-    text = default.text
-    spans = _spans(text)
-    lines = text.splitlines()
-    parts = [policy.text.rstrip("\n"), "", MERGE_HEADER.format(version=__version__)]
-    added: list[Rule] = []
-    for pid, rule in default._rules.items():
-        if rule.id not in missing:
-            continue
-        n = _position(pid)
-        _, start, end = spans[n]
-        parts.append("\n".join([*_comments_before(text, lines, spans, n), text[start:end]]) + "\n")
-        added.append(rule)
-    merged = "\n".join(parts)
-    CedarPolicy(merged, f"{policy.source}, merged with the packaged default")
-    return Merged(merged, tuple(added), differs)
-
-
-def _comments_before(
-    text: str, lines: list[str], spans: list[tuple[int, int, int]], n: int
-) -> list[str]:
-    """The comment lines between policy `n - 1` and policy `n` (blank lines at either end
-    dropped); for the first policy only the comment block right above it, not the file's
-    header. Line numbers are 1-based: line k is lines[k - 1]."""
-    first = spans[n][0]
-    if n == 0:
-        top = first
-        while top > 1 and lines[top - 2].lstrip().startswith("//"):
-            top -= 1
-        return lines[top - 1 : first - 1]
-    after = text.count("\n", 0, spans[n - 1][2]) + 1  # the line the previous policy ends on
-    block = lines[after : first - 1]
-    while block and not block[0].strip():
-        block.pop(0)
-    while block and not block[-1].strip():
-        block.pop()
-    return block
-
-
-def line_ending(path: Path) -> str:
-    """CRLF when the file at `path` uses it, else LF: policy text is read with universal
-    newlines, and a merge writes back the endings it found. Raises BadInput when the file
-    cannot be read."""
-    try:
-        return "\r\n" if b"\r\n" in path.read_bytes() else "\n"
-    except OSError as exc:
-        raise BadInput(f"cannot read: {exc.strerror or exc}", file=str(path)) from exc
-
-
-def write_policy_file(path: Path, text: str, home: Path, newline: str = "\n") -> None:
-    """`text` written whole to `path` (files.staged). The instance's installed policy file is
-    refused: it changes only through `install_policy`, which the gate decides and the ledger
-    records. Raises BadInput naming `path`."""
-    if path.resolve() == (home / POLICY_FILE).resolve():
-        raise BadInput(
-            "this is the instance's installed policy; write the file elsewhere, then "
-            "install it with: strongroom policy install FILE",
-            file=str(path),
-        )
-    write_whole(path, text.replace("\n", newline).encode("utf-8"))
 
 
 @lru_cache(maxsize=16)

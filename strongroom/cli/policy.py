@@ -21,22 +21,24 @@ from strongroom.access import local_operator
 from strongroom.access.cedar import (
     DEFAULT_SOURCE,
     CedarPolicy,
-    Merged,
     default_policy_text,
-    differing_from_default,
     grant_resource,
     install_policy,
-    line_ending,
     load_policy,
-    merge_default,
-    missing_from_default,
     parse_policy,
     read_policy_file,
-    write_policy_file,
 )
 from strongroom.access.facts import Facts, GrantFact, TicketFact
 from strongroom.access.policy import Resource
 from strongroom.access.principal import Principal, PrincipalId
+from strongroom.access.upgrade import (
+    Merged,
+    differing_from_default,
+    line_ending,
+    merge_default,
+    missing_from_default,
+    write_policy_file,
+)
 from strongroom.audit.entry import RequestContext
 from strongroom.cli.main import EXIT_FAILURE, run
 from strongroom.cli.options import Json

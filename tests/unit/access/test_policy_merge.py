@@ -4,14 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from strongroom.access.cedar import (
-    DEFAULT_SOURCE,
-    default_policy_text,
-    differing_from_default,
-    merge_default,
-    missing_from_default,
-    parse_policy,
-)
+from strongroom.access.cedar import DEFAULT_SOURCE, default_policy_text, parse_policy
+from strongroom.access.upgrade import differing_from_default, merge_default, missing_from_default
 
 DEFAULT = parse_policy(default_policy_text(), DEFAULT_SOURCE)
 
