@@ -145,5 +145,11 @@ class StoreUnavailable(StrongroomError):
     kind = "store-unavailable"
 
 
+class AddressInUse(StrongroomError):
+    """`serve` could not take its address (something listens there); met only by the CLI."""
+
+    kind = "address-in-use"
+
+
 class NotInitialised(StrongroomError):
     kind = "not-initialised"

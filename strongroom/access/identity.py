@@ -61,6 +61,7 @@ from strongroom.audit.log import checkpoint_if_due
 from strongroom.errors import (
     BadInput,
     Conflict,
+    KeyUnavailable,
     NotFound,
     PasswordChangeRequired,
     StrongroomError,
@@ -223,18 +224,24 @@ def login(
     reused = new_password is not None and passwords.reused(
         new_password, seen.remembered() if seen is not None else []
     )
+    # The name is recorded as given (it is no secret), unless it cannot be one: a password
+    # typed into the name box must not reach the ledger.
+    who = username if NAME.fullmatch(username) else "(not a principal name)"
     # The code is checked whatever the name and the password (`steps_for`); `_judge` looks
     # at the steps only after a right password.
-    steps = passwords.steps_for(inst.provider, seen, totp, at) if totp is not None else ()
+    try:
+        steps = passwords.steps_for(inst.provider, seen, totp, at) if totp is not None else ()
+    except KeyUnavailable:
+        # Nothing is decided without the code's answer, and every attempt gets the same 503,
+        # which says nothing of the password; the attempt is still recorded, not counted.
+        retried(lambda: _record_undecided(inst, who, seen is not None, at, context))
+        raise
     rehash: str | None = None
     if password_ok and seen is not None and seen.password_hash is not None:
         if fresh is not None:
             rehash = fresh
         elif passwords.needs_rehash(seen.password_hash):
             rehash = passwords.hash_password(password)
-    # The name is recorded as given (it is no secret), unless it cannot be one: a password
-    # typed into the name box must not reach the ledger.
-    who = username if NAME.fullmatch(username) else "(not a principal name)"
     changed = new_password is not None
     attempt = _LoginAttempt(
         who, seen, password_ok, totp, steps, rehash, changed, reused, at, context
@@ -252,6 +259,22 @@ def login(
     if not isinstance(session, Session):
         raise Unauthenticated(LOGIN_FAILED if totp is not None else LOGIN_NEEDS_CODE)
     return session
+
+
+KEYS_DOWN = "the key provider is unavailable: the code could not be checked"
+
+
+def _record_undecided(
+    inst: Instance, who: str, known: bool, at: datetime, ctx: RequestContext | None
+) -> None:
+    """A sign-in that could not be decided, in the ledger (not counted towards a lock)."""
+    with transaction(inst.data) as tx:
+        acct = load(tx, who) if known else None
+        if acct is None:
+            nobody = Principal(PrincipalId(who), "unknown")
+            append(tx, [entry(at, nobody, "login.failed", "denied", KEYS_DOWN, ctx)])
+        else:
+            refuse(tx, acct, "login.failed", KEYS_DOWN, at, ctx)
 
 
 @dataclass(frozen=True)

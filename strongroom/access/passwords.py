@@ -244,6 +244,13 @@ _DUMMY_PRINCIPAL = "(no principal)"  # not a principal name (NAME), so never any
 _DUMMY_SEALED: weakref.WeakKeyDictionary[RootKeyProvider, bytes] = weakref.WeakKeyDictionary()
 
 
+def prime(provider: RootKeyProvider) -> None:
+    """Seal `provider`'s dummy TOTP secret now (the API does at start-up): sealed at the first
+    sign-in that needs it, that one sign-in would take an HSM round trip longer. Raises
+    KeyUnavailable."""
+    _dummy_sealed(provider)
+
+
 def _dummy_sealed(provider: RootKeyProvider) -> bytes:
     """A random TOTP secret sealed by `provider`, once per provider (two threads racing may
     each seal one; either does)."""

@@ -21,7 +21,6 @@ import gc
 import logging
 import re
 import socket
-import sys
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -38,8 +37,8 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-from uvicorn.config import STARTUP_FAILURE
 
+from strongroom.access import passwords
 from strongroom.api import listeners, live, problems
 from strongroom.api.auth import bearer_security
 from strongroom.api.limits import Limits, RateSettings, serving_workers, worker_threads
@@ -244,6 +243,7 @@ def create_app(
         anyio.to_thread.current_default_thread_limiter().total_tokens = threads
         inst = open_instance(home)
         app.state.instance = inst
+        passwords.prime(inst.provider)
         if watch_every > 0:
             live.load_detectors()
         # What exists once the app is up (modules, the policy, routes) lives as long as the
@@ -361,16 +361,11 @@ def run_server(conf: uvicorn.Config) -> None:
 
 
 def _held(conf: uvicorn.Config) -> socket.socket:
-    """The address for `conf.workers` processes: held for listeners of their own where the
-    system has SO_REUSEPORT, else uvicorn's one shared socket. Exits as uvicorn does (3,
-    logged) when the address cannot be bound."""
-    if not listeners.reuse_port_supported():
+    """The address for `conf.workers` processes: held for sockets of their own on Linux
+    (`listeners`), else uvicorn's one shared socket. Raises AddressInUse."""
+    if not listeners.supported():
         return conf.bind_socket()
-    try:
-        sock = listeners.hold(conf.host, conf.port)
-    except OSError as exc:
-        uvicorn_log.error(exc)
-        sys.exit(STARTUP_FAILURE)
+    sock = listeners.hold(conf.host, conf.port)
     scheme = "https" if conf.is_ssl else "http"
     host = f"[{conf.host}]" if ":" in conf.host else conf.host
     uvicorn_log.info(

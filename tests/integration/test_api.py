@@ -32,6 +32,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from strongroom.access import context as access_context
 from strongroom.access import grants as access_grants
 from strongroom.access import identity, local_operator
+from strongroom.api import listeners
 from strongroom.api.limits import RateSettings
 from strongroom.api.problems import PROBLEM_BASE, PROBLEM_JSON
 from strongroom.api.routes.context import BadgeIn, TicketIn
@@ -860,7 +861,7 @@ def _children(pid: int) -> list[int]:
     return [int(k) for k in kids]
 
 
-@pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads Linux's /proc")
+@pytest.mark.skipif(not listeners.supported(), reason="a socket per worker on Linux only")
 def test_each_worker_listens_on_its_own_socket_and_keep_alive_connections_spread(
     api_home: ApiHome, serve_process: Any
 ) -> None:
@@ -894,6 +895,42 @@ def test_each_worker_listens_on_its_own_socket_and_keep_alive_connections_spread
             c.close()
     # All 32 on one of two sockets has odds of 2 in 2^32.
     assert sum(per_worker.values()) == 32 and min(per_worker.values()) > 0, per_worker
+
+
+@pytest.mark.skipif(not listeners.supported(), reason="a socket per worker on Linux only")
+def test_workers_refuse_a_port_something_listens_on(api_home: ApiHome) -> None:
+    """With SO_REUSEPORT alone, `serve --workers 2` would share the port with a worker of an
+    earlier server still running there (a listener with SO_REUSEPORT, as here)."""
+    stale = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    stale.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    stale.bind(("127.0.0.1", 0))
+    stale.listen()
+    port = stale.getsockname()[1]
+    env = {**os.environ, "STRONGROOM_HOME": str(api_home.home)}
+    env.pop("STRONGROOM_DATABASE_URL", None)
+    env.pop("STRONGROOM_KEYSTORE_URL", None)
+    try:
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "from strongroom.cli.main import main; main()",
+                "serve",
+                "--port",
+                str(port),
+                "--workers",
+                "2",
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    finally:
+        stale.close()
+    assert done.returncode == 1, done.stderr[-2000:]
+    assert f"cannot listen on 127.0.0.1:{port}" in done.stderr and "--port" in done.stderr
 
 
 def test_two_workers_serve_one_instance_and_chain_one_ledger(

@@ -25,6 +25,7 @@ from strongroom.errors import (
     BadInput,
     Conflict,
     Denied,
+    KeyUnavailable,
     NotFound,
     PasswordChangeRequired,
     Unauthenticated,
@@ -492,9 +493,12 @@ def test_a_code_is_checked_whatever_the_name_and_the_password(
     identity.add_principal(inst, local(), "crm-sync", "service", "acme-bank")
     opened: list[bytes] = []
     real_unwrap = inst.provider.unwrap
-    monkeypatch.setattr(
-        inst.provider, "unwrap", lambda s, c: opened.append(c) is None and real_unwrap(s, c)
-    )
+
+    def counted(sealed: bytes, context: bytes) -> bytes:
+        opened.append(context)
+        return real_unwrap(sealed, context)
+
+    monkeypatch.setattr(inst.provider, "unwrap", counted)
     wrong_code = totp_code_not(pat, clock)
     for name, given in (
         ("pat.lee", "guess"),  # a wrong password
@@ -513,6 +517,30 @@ def test_a_code_is_checked_whatever_the_name_and_the_password(
     assert state(inst, "pat.lee")[0] == 3  # the wrong password twice, the wrong code once
     clock.advance(seconds=30)
     identity.login(inst, "pat.lee", pat.password, pat.code(clock))  # and a right one signs in
+
+
+@SQLITE
+def test_a_sign_in_the_key_provider_cannot_decide_is_recorded_not_counted(
+    inst: Instance, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the HSM away no code can be checked: every such sign-in gets the same error,
+    which says nothing of the password, and each is still a ledger entry."""
+    pat = enrol(inst)
+
+    def away(sealed: bytes, context: bytes) -> bytes:
+        raise KeyUnavailable("the HSM is not answering")
+
+    monkeypatch.setattr(inst.provider, "unwrap", away)
+    for name, given in (("pat.lee", "guess"), ("pat.lee", pat.password), ("nobody", "guess")):
+        with pytest.raises(KeyUnavailable):
+            identity.login(inst, name, given, pat.code(clock))
+    refused = [(e["principal"], e["outcome"]["reason"]) for e in entries(inst, "login.failed")]
+    assert refused == [
+        ("pat.lee", identity.KEYS_DOWN),
+        ("pat.lee", identity.KEYS_DOWN),
+        ("nobody", identity.KEYS_DOWN),
+    ]
+    assert state(inst, "pat.lee") == (0, None)  # not counted towards a lock
 
 
 def totp_code_not(pat: Person, clock: Clock) -> str:
