@@ -833,6 +833,22 @@ def test_a_burst_of_parallel_requests_queues_instead_of_failing(
     assert statuses == [200] * len(statuses)
 
 
+def _two_workers(
+    api_home: ApiHome, serve_process: Any
+) -> tuple[subprocess.Popen[str], int, ssl.SSLContext, str]:
+    """`serve --workers 2` answering on its health route: (process, port, TLS context that
+    trusts its certificate, base URL)."""
+    proc, port = serve_process("--workers", "2")
+    cert = api_home.home / "tls" / "server.crt"
+    deadline = time.monotonic() + 30
+    while not cert.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    verify = ssl.create_default_context(cafile=str(cert))
+    base = f"https://localhost:{port}"
+    assert _wait_for(f"{base}/v1/health", verify).status_code == 200
+    return proc, port, verify, base
+
+
 def _sockets_on(port: int) -> dict[str, set[int]]:
     """The inodes of the TCP sockets on local `port`, by state: LISTEN ("0A") and
     ESTABLISHED ("01"), from /proc/net/tcp."""
@@ -868,14 +884,8 @@ def test_each_worker_listens_on_its_own_socket_and_keep_alive_connections_spread
     """On one shared socket, 8 keep-alive connections all went to one of two workers (the
     API benchmark). Each worker now listens on a socket of its own (SO_REUSEPORT), the
     supervisor on none, and the kernel spreads connections over them."""
-    proc, port = serve_process("--workers", "2")
-    cert = api_home.home / "tls" / "server.crt"
+    proc, port, verify, base = _two_workers(api_home, serve_process)
     deadline = time.monotonic() + 30
-    while not cert.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    verify = ssl.create_default_context(cafile=str(cert))
-    base = f"https://localhost:{port}"
-    assert _wait_for(f"{base}/v1/health", verify).status_code == 200
     while len(_sockets_on(port)["0A"]) < 2 and time.monotonic() < deadline:
         time.sleep(0.05)  # the second worker may still be starting
     listening = _sockets_on(port)["0A"]
@@ -938,16 +948,7 @@ def test_two_workers_serve_one_instance_and_chain_one_ledger(
 ) -> None:
     """`--workers 2`: two processes on one port, both deciding and recording; the ledger they
     write together verifies, with an entry for every request."""
-    import ssl
-
-    proc, port = serve_process("--workers", "2")
-    cert = api_home.home / "tls" / "server.crt"
-    deadline = time.monotonic() + 30
-    while not cert.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    verify = ssl.create_default_context(cafile=str(cert))
-    base = f"https://localhost:{port}"
-    assert _wait_for(f"{base}/v1/health", verify).status_code == 200
+    proc, _, verify, base = _two_workers(api_home, serve_process)
     who = enrol(api_home.home, "alice", "agent")
     with httpx.Client(base_url=base, verify=verify, timeout=30) as c:
         r = c.post(
