@@ -56,7 +56,7 @@ from strongroom.access.principal import (
     PrincipalId,
 )
 from strongroom.access.sessions import ApiKeyInfo, Session, authenticate
-from strongroom.audit import RequestContext, append
+from strongroom.audit import Entry, RequestContext, append
 from strongroom.audit.log import checkpoint_if_due
 from strongroom.errors import (
     BadInput,
@@ -246,19 +246,11 @@ def login(
     attempt = _LoginAttempt(
         who, seen, password_ok, totp, steps, rehash, changed, reused, at, context
     )
-    session = retried(lambda: _login_tx(inst, attempt))
+    outcome = retried(lambda: _login_tx(inst, attempt))
     _checkpoint(inst)
-    if session is _CHANGE_FIRST:
-        raise PasswordChangeRequired(MUST_REPLACE)
-    if session is _REUSED:
-        raise BadInput(
-            f"the new password is one of your last {passwords.REMEMBERED}: choose another "
-            "(and sign in with the next code)",
-            field="new_password",
-        )
-    if not isinstance(session, Session):
-        raise Unauthenticated(LOGIN_FAILED if totp is not None else LOGIN_NEEDS_CODE)
-    return session
+    if isinstance(outcome, StrongroomError):
+        raise outcome
+    return outcome
 
 
 KEYS_DOWN = "the key provider is unavailable: the code could not be checked"
@@ -291,14 +283,11 @@ class _LoginAttempt:
     context: RequestContext | None
 
 
-_CHANGE_FIRST = object()  # _login_tx's answer to a right temporary password given alone
-_REUSED = object()  # _login_tx's answer to a right sign-in whose new password is an old one
-
-
-def _login_tx(inst: Instance, a: _LoginAttempt) -> Session | object | None:
-    """Decide on a fresh read; write the outcome and its entries. None when refused,
-    `_CHANGE_FIRST` when the password is right but temporary and no new one came with it."""
+def _login_tx(inst: Instance, a: _LoginAttempt) -> Session | StrongroomError:
+    """Decide on a fresh read; write the outcome and its entries. A refusal is answered, not
+    raised, so that its entries commit: the caller raises it."""
     at, ctx = a.at, a.context
+    failed = Unauthenticated(LOGIN_FAILED if a.code is not None else LOGIN_NEEDS_CODE)
     with transaction(inst.data) as tx:
         acct = load(tx, a.who) if a.seen is not None else None
         # A password verified against another hash than the one now stored proves nothing.
@@ -309,19 +298,24 @@ def _login_tx(inst: Instance, a: _LoginAttempt) -> Session | object | None:
         if acct is None:
             nobody = Principal(PrincipalId(a.who), "unknown")
             append(tx, [entry(at, nobody, "login.failed", "denied", verdict.reason, ctx)])
-            return None
+            return failed
         if not verdict.ok:
             refuse(tx, acct, "login.failed", verdict.reason, at, ctx)
-            return None
-        refusal = None
+            return failed
+        refusal: tuple[Entry, StrongroomError] | None = None
         if a.changed and a.reused:
             why = f"the new password is one of the last {passwords.REMEMBERED}"
-            refusal = (entry(at, acct, "password.change", "denied", why, ctx), _REUSED)
+            reused = BadInput(
+                f"the new password is one of your last {passwords.REMEMBERED}: choose another "
+                "(and sign in with the next code)",
+                field="new_password",
+            )
+            refusal = (entry(at, acct, "password.change", "denied", why, ctx), reused)
         elif acct.password_temporary and not a.changed:
             why = "password change required (set at enrolment or reset)"
             refusal = (
                 entry(at, acct, "password.change_required", "denied", why, ctx),
-                _CHANGE_FIRST,
+                PasswordChangeRequired(MUST_REPLACE),
             )
         if refusal is not None:
             # The code is spent, so one seen with the temporary password cannot finish the
