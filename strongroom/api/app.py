@@ -43,7 +43,7 @@ from strongroom.api import listeners, live, problems
 from strongroom.api.auth import bearer_security
 from strongroom.api.limits import Limits, RateSettings, serving_workers, worker_threads
 from strongroom.api.routes import alerts, audit, context, dlp, grants, records, sessions, tokens
-from strongroom.errors import BadInput
+from strongroom.errors import BadInput, KeyUnavailable
 from strongroom.instance import open_instance
 
 MAX_BODY = 32 * 1024 * 1024
@@ -243,7 +243,10 @@ def create_app(
         anyio.to_thread.current_default_thread_limiter().total_tokens = threads
         inst = open_instance(home)
         app.state.instance = inst
-        passwords.prime(inst.provider)
+        try:
+            passwords.prime(inst.provider)
+        except KeyUnavailable as exc:  # served anyway: key operations answer 503 meanwhile
+            uvicorn_log.warning("the key provider is unavailable at start: %s", exc.message)
         if watch_every > 0:
             live.load_detectors()
         # What exists once the app is up (modules, the policy, routes) lives as long as the

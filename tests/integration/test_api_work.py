@@ -41,3 +41,26 @@ def test_an_error_raised_by_the_call_reaches_the_caller(setup: Setup) -> None:
 
     with pytest.raises(LookupError, match="nope"):
         anyio.run(main)
+
+
+@pytest.mark.parametrize("setup", ["sqlite-keyfile"], indirect=True)
+def test_the_app_starts_while_the_key_provider_is_away(
+    setup: Setup, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Start-up seals the sign-in's dummy TOTP secret (`passwords.prime`); a key provider
+    that is not answering then must not keep the API down: key operations answer 503."""
+    from strongroom.api.app import create_app
+    from strongroom.crypto.providers.keyfile import KeyFileProvider
+    from strongroom.errors import KeyUnavailable
+
+    def away(self: KeyFileProvider, plaintext: bytes, context: bytes) -> bytes:
+        raise KeyUnavailable("the key provider is not answering")
+
+    monkeypatch.setattr(KeyFileProvider, "wrap", away)
+    app = create_app(setup.home)
+
+    async def main() -> bool:
+        async with app.router.lifespan_context(app):
+            return app.state.instance is not None
+
+    assert anyio.run(main)
