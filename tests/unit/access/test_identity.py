@@ -152,7 +152,16 @@ _LONG = "Vq7sLm2Xe9RtB4nZk8Pw3Hy6Jd1Fg5Uc0AoMi4Ne7Tb2Wl9Kx3Rz6Yp8Gh1Qs5Dv0Jc7Lf2
 
 
 @pytest.mark.parametrize(
-    "new", ["correct horse 42", "password A 2026", "q8Vz3kPp0LmW", "Tr0ub4dor&3xyz", _LONG]
+    "new",
+    [
+        "correct horse 42",
+        "password A 2026",
+        "q8Vz3kPp0LmW",
+        "Tr0ub4dor&3xyz",
+        _LONG,
+        # strong in its first 52 characters, the longest prefix judged (many l33t characters)
+        "Password1234 quartz fjord nymph vexing waltz 7$@+%69|([{<80!",
+    ],
 )
 def test_a_new_password_following_the_rule_is_taken(new: str) -> None:
     passwords.check_new(new, "the current one 1", "pat.lee")
@@ -161,23 +170,33 @@ def test_a_new_password_following_the_rule_is_taken(new: str) -> None:
 _L33T = "".join(sorted({c for subs in zxcvbn_matching.L33T_TABLE.values() for c in subs}))
 
 
+def _work(prefix: str) -> int:
+    table = zxcvbn_matching.relevant_l33t_subtable(prefix, zxcvbn_matching.L33T_TABLE)
+    readings = len(zxcvbn_matching.enumerate_l33t_subs(table)) if table else 0
+    return (readings + 1) * len(prefix) ** 2
+
+
 @settings(max_examples=150, deadline=None, derandomize=True)
 @given(st.text(alphabet=_L33T + "aeilostQz ", min_size=12, max_size=128))
-def test_the_prefix_judged_bounds_zxcvbns_work(password: str) -> None:
+def test_the_prefix_judged_is_the_longest_within_zxcvbns_work(password: str) -> None:
     """Every l33t reading is matched against every word list: 72 characters with 20
-    different l33t characters (736 readings) took 1.5 s before the prefix was bounded."""
+    different l33t characters (736 readings) took 1.5 s before the prefix was bounded. Cut
+    shorter than it must be, a strong password is refused, and more words cannot help."""
     judged = passwords.judged_prefix(password)
-    assert password.startswith(judged)
     n = len(judged)
-    table = zxcvbn_matching.relevant_l33t_subtable(judged, zxcvbn_matching.L33T_TABLE)
-    readings = len(zxcvbn_matching.enumerate_l33t_subs(table)) if table else 0
-    assert (readings + 1) * n * n <= passwords.JUDGED_WORK or n == passwords.NEW_PASSWORD_MIN
-    assert n == min(len(password), passwords.JUDGED_LENGTH) or n >= passwords.NEW_PASSWORD_MIN
+    assert password.startswith(judged) and n >= passwords.NEW_PASSWORD_MIN
+    assert n == passwords.NEW_PASSWORD_MIN or _work(judged) <= passwords.JUDGED_WORK
+    assert (
+        n == min(len(password), passwords.JUDGED_LENGTH)
+        or _work(password[: n + 1]) > passwords.JUDGED_WORK
+    )
 
 
 def test_a_password_of_many_l33t_characters_is_judged_on_a_shorter_prefix() -> None:
     slow = ("4@8({[<3691!|70$5+%2" * 4)[:72]
-    assert len(passwords.judged_prefix(slow)) == passwords.NEW_PASSWORD_MIN
+    judged = passwords.judged_prefix(slow)
+    assert passwords.NEW_PASSWORD_MIN <= len(judged) < 72
+    assert _work(judged) <= passwords.JUDGED_WORK < _work(slow[: len(judged) + 1])
     assert len(passwords.judged_prefix(_LONG)) == passwords.JUDGED_LENGTH  # no l33t to read
 
 
