@@ -145,10 +145,11 @@ class StoreUnavailable(StrongroomError):
     kind = "store-unavailable"
 
 
-class AddressInUse(StrongroomError):
-    """`serve` could not take its address (something listens there); met only by the CLI."""
+class CannotListen(StrongroomError):
+    """`serve` could not take its address (in use, not this machine's, not allowed) or did
+    not start; met only by the CLI."""
 
-    kind = "address-in-use"
+    kind = "cannot-listen"
 
 
 class NotInitialised(StrongroomError):

@@ -235,6 +235,7 @@ def login(
         # Nothing is decided without the code's answer, and every attempt gets the same 503,
         # which says nothing of the password; the attempt is still recorded, not counted.
         retried(lambda: _record_undecided(inst, who, seen is not None, at, context))
+        _checkpoint(inst)
         raise
     rehash: str | None = None
     if password_ok and seen is not None and seen.password_hash is not None:

@@ -37,13 +37,14 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.config import STARTUP_FAILURE
 
 from strongroom.access import passwords
 from strongroom.api import listeners, live, problems
 from strongroom.api.auth import bearer_security
 from strongroom.api.limits import Limits, RateSettings, serving_workers, worker_threads
 from strongroom.api.routes import alerts, audit, context, dlp, grants, records, sessions, tokens
-from strongroom.errors import BadInput, KeyUnavailable
+from strongroom.errors import BadInput, CannotListen, KeyUnavailable
 from strongroom.instance import open_instance
 
 MAX_BODY = 32 * 1024 * 1024
@@ -354,18 +355,31 @@ def run_server(conf: uvicorn.Config) -> None:
     Python runs one request's code at a time per process, so one process uses one core;
     workers use the rest. They share the stores, the ledger (appends are serialised by the
     database) and the live auditor's cursor; each enforces its share of the rate limits
-    (`api/limits.py`), and only one of them at a time runs the live auditor (`api/live.py`)."""
+    (`api/limits.py`), and only one of them at a time runs the live auditor (`api/live.py`).
+
+    Raises CannotListen when the address cannot be taken, or when the server (a worker) did
+    not start: uvicorn then logs why and returns, and `serve` would otherwise exit 0."""
     if conf.workers > 1:
         from uvicorn.supervisors import Multiprocess
 
-        Multiprocess(conf, sockets=[_held(conf)]).run()
+        supervisor = Multiprocess(conf, sockets=[_held(conf)])
+        supervisor.run()
+        started = all(p.exitcode != STARTUP_FAILURE for p in supervisor.processes)
     else:
-        uvicorn.Server(conf).run()
+        server = uvicorn.Server(conf)
+        try:
+            server.run()
+        except SystemExit as exc:  # uvicorn's own exit when the app fails to start
+            if exc.code != STARTUP_FAILURE:
+                raise
+        started = server.started
+    if not started:
+        raise CannotListen("the server did not start: see the log above")
 
 
 def _held(conf: uvicorn.Config) -> socket.socket:
     """The address for `conf.workers` processes: held for sockets of their own on Linux
-    (`listeners`), else uvicorn's one shared socket. Raises AddressInUse."""
+    (`listeners`), else uvicorn's one shared socket. Raises CannotListen."""
     if not listeners.supported():
         return conf.bind_socket()
     sock = listeners.hold(conf.host, conf.port)

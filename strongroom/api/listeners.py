@@ -9,8 +9,10 @@ With `SO_REUSEPORT` each worker listens on a socket of its own on the same addre
 kernel spreads new connections over the listening ones by a hash of the connection's
 addresses. How:
 - The supervisor holds the address (`hold`): bound, never listening, so no connection waits
-  on it. It first makes sure nothing listens there, an earlier server's worker included:
-  SO_REUSEPORT alone would share the port with it silently.
+  on it. It first makes sure nothing is there, an earlier server's worker included:
+  SO_REUSEPORT alone would share the port with it silently. (One gap: a worker still
+  starting whose supervisor has died is not seen; it keeps SO_REUSEADDR, without which its
+  listen could fail on an earlier server's connections in TIME_WAIT.)
 - uvicorn's supervisor starts each worker, and each one it restarts, as a new process (spawn)
   and passes it its sockets by pickling them. `OwnSocketEach` pickles as its address: each
   worker unpickles a socket of its own, bound to it, not yet listening. The server listens
@@ -29,6 +31,7 @@ uvicorn's one shared socket.
 
 from __future__ import annotations
 
+import errno
 import logging
 import socket
 import sys
@@ -36,7 +39,7 @@ from typing import Any
 
 from uvicorn.config import STARTUP_FAILURE
 
-from strongroom.errors import AddressInUse
+from strongroom.errors import CannotListen
 
 log = logging.getLogger("uvicorn.error")
 
@@ -81,27 +84,38 @@ class OwnSocketEach(socket.socket):
 
 def hold(host: str, port: int) -> OwnSocketEach:
     """The address bound with SO_REUSEPORT but not listening: it keeps the port (a random
-    one when `port` is 0) for the workers' own sockets. Raises AddressInUse when something
-    listens there already (an earlier server's worker included) or the address cannot be
-    bound."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    where = f"[{host}]:{port}" if family == socket.AF_INET6 else f"{host}:{port}"
-    # Without SO_REUSEPORT the probe fails on any listener, one with SO_REUSEPORT included.
+    one when `port` is 0) for the workers' own sockets, which alone may share it. Raises
+    CannotListen when something is there already (an earlier server's worker, listening or
+    still starting, included), or the address cannot be bound."""
+    where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    try:
+        family, _, _, _, address = socket.getaddrinfo(
+            host, port, 0, socket.SOCK_STREAM, 0, socket.AI_PASSIVE
+        )[0]
+    except OSError as exc:
+        raise CannotListen(f"cannot listen on {where}: {exc.strerror or exc}") from exc
+    # The probe, without SO_REUSEPORT, fails on any listener, one with SO_REUSEPORT included.
+    # The held socket then gives up SO_REUSEADDR once bound, so another `hold` fails on it
+    # too, as does any socket but a worker's (SO_REUSEPORT, same user). The probe is closed
+    # only after, so no one binds between the two.
     probe = socket.socket(family, socket.SOCK_STREAM)
     sock = OwnSocketEach(family, socket.SOCK_STREAM)
     try:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        probe.bind((host, port))
+        probe.bind(address)
         address = probe.getsockname()
-        probe.close()
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         sock.bind(address)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 0)
     except OSError as exc:
-        probe.close()
         sock.close()
-        raise AddressInUse(
-            f"cannot listen on {where}: {exc.strerror or exc}. Is another server (or a worker "
-            "of an earlier one) running there? Stop it, or choose another --port."
-        ) from exc
+        if exc.errno == errno.EADDRINUSE:
+            raise CannotListen(
+                f"cannot listen on {where}: it is in use. Is another server (or a worker of "
+                "an earlier one) running there? Stop it, or choose another --port."
+            ) from exc
+        raise CannotListen(f"cannot listen on {where}: {exc.strerror or exc}") from exc
+    finally:
+        probe.close()
     return sock

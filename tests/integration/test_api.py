@@ -40,7 +40,7 @@ from strongroom.api.routes.grants import Action, GrantRequest
 from strongroom.audit.log import verify as verify_ledger
 from strongroom.crypto.tls import ensure_server_certificate, new_server_certificate
 from strongroom.errors import KeyUnavailable
-from strongroom.instance import open_instance
+from strongroom.instance import init_instance, open_instance
 from strongroom.store.engine import transaction
 from strongroom.vault import records as vault_records
 from strongroom.vault import tenants
@@ -940,7 +940,38 @@ def test_workers_refuse_a_port_something_listens_on(api_home: ApiHome) -> None:
     finally:
         stale.close()
     assert done.returncode == 1, done.stderr[-2000:]
-    assert f"cannot listen on 127.0.0.1:{port}" in done.stderr and "--port" in done.stderr
+    assert f"cannot listen on 127.0.0.1:{port}: it is in use" in done.stderr
+    assert "--port" in done.stderr
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_serve_fails_when_the_app_cannot_start(tmp_path: Path, workers: str) -> None:
+    """uvicorn logs a start-up failure and returns (exit 0 under its supervisor, 3 alone);
+    `serve` says so and exits 1 like every failed command."""
+    home = tmp_path / "home"
+    init_instance(home).close()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STRONGROOM_")}
+    env["STRONGROOM_HOME"] = str(home)
+    env["STRONGROOM_DATABASE_URL"] = "postgresql://127.0.0.1:1/nowhere"  # nothing listens
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from strongroom.cli.main import main; main()",
+            "serve",
+            "--port",
+            str(_free_port()),
+            "--workers",
+            workers,
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 1, done.stderr[-2000:]
+    assert "the server did not start: see the log above" in done.stderr
 
 
 def test_two_workers_serve_one_instance_and_chain_one_ledger(

@@ -11,7 +11,7 @@ import pytest
 from uvicorn.config import STARTUP_FAILURE
 
 from strongroom.api import listeners
-from strongroom.errors import AddressInUse
+from strongroom.errors import CannotListen
 
 pytestmark = pytest.mark.skipif(not listeners.supported(), reason="SO_REUSEPORT spreads on Linux")
 
@@ -59,11 +59,44 @@ def test_an_address_something_listens_on_is_refused(reuse_port: bool) -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        with pytest.raises(AddressInUse) as refused:
+        with pytest.raises(CannotListen) as refused:
             listeners.hold("127.0.0.1", port)
-        assert f"127.0.0.1:{port}" in refused.value.message and "--port" in refused.value.message
+        assert f"127.0.0.1:{port}: it is in use" in refused.value.message
+        assert "--port" in refused.value.message
     finally:
         taken.close()
+
+
+def test_a_second_server_cannot_hold_an_address_whose_workers_are_still_starting() -> None:
+    """Neither the held socket nor a starting worker's listens yet; a second `serve` must
+    still find the address taken, or both would share it once their workers listen."""
+    held = listeners.hold("127.0.0.1", 0)
+    port = held.getsockname()[1]
+    starting = pickle.loads(pickle.dumps(held))  # a worker's socket, bound, not listening
+    try:
+        with pytest.raises(CannotListen, match="in use"):
+            listeners.hold("127.0.0.1", port)
+    finally:
+        starting.close()
+        held.close()
+
+
+def test_an_address_not_of_this_machine_is_said_so() -> None:
+    with pytest.raises(CannotListen) as refused:
+        listeners.hold("192.0.2.1", 0)  # TEST-NET-1: never this machine's
+    assert "192.0.2.1:0" in refused.value.message and "in use" not in refused.value.message
+
+
+def test_ipv6_loopback() -> None:
+    if not socket.has_ipv6:
+        pytest.skip("no IPv6")
+    held = listeners.hold("::1", 0)
+    try:
+        own = pickle.loads(pickle.dumps(held))
+        assert own.getsockname()[:2] == ("::1", held.getsockname()[1])
+        own.close()
+    finally:
+        held.close()
 
 
 def test_a_worker_that_cannot_bind_exits_as_a_failed_start() -> None:
