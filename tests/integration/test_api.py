@@ -920,23 +920,7 @@ def test_workers_refuse_a_port_something_listens_on(api_home: ApiHome) -> None:
     env.pop("STRONGROOM_DATABASE_URL", None)
     env.pop("STRONGROOM_KEYSTORE_URL", None)
     try:
-        done = subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                "from strongroom.cli.main import main; main()",
-                "serve",
-                "--port",
-                str(port),
-                "--workers",
-                "2",
-            ],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        done = _serve_to_the_end(env, port, "2")
     finally:
         stale.close()
     assert done.returncode == 1, done.stderr[-2000:]
@@ -953,14 +937,23 @@ def test_serve_fails_when_the_app_cannot_start(tmp_path: Path, workers: str) -> 
     env = {k: v for k, v in os.environ.items() if not k.startswith("STRONGROOM_")}
     env["STRONGROOM_HOME"] = str(home)
     env["STRONGROOM_DATABASE_URL"] = "postgresql://127.0.0.1:1/nowhere"  # nothing listens
-    done = subprocess.run(
+    done = _serve_to_the_end(env, _free_port(), workers)
+    assert done.returncode == 1, done.stderr[-2000:]
+    assert "the server did not start: see the log above" in done.stderr
+
+
+def _serve_to_the_end(
+    env: dict[str, str], port: int, workers: str
+) -> subprocess.CompletedProcess[str]:
+    """`strongroom serve` run until it exits by itself (a test of its failing to start)."""
+    return subprocess.run(
         [
             sys.executable,
             "-c",
             "from strongroom.cli.main import main; main()",
             "serve",
             "--port",
-            str(_free_port()),
+            str(port),
             "--workers",
             workers,
         ],
@@ -970,8 +963,6 @@ def test_serve_fails_when_the_app_cannot_start(tmp_path: Path, workers: str) -> 
         timeout=120,
         check=False,
     )
-    assert done.returncode == 1, done.stderr[-2000:]
-    assert "the server did not start: see the log above" in done.stderr
 
 
 def test_two_workers_serve_one_instance_and_chain_one_ledger(
