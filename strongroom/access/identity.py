@@ -68,7 +68,7 @@ from strongroom.errors import (
     Unauthenticated,
 )
 from strongroom.instance import Instance
-from strongroom.store.engine import stamp, transaction
+from strongroom.store.engine import Tx, stamp, transaction
 from strongroom.vault.door import door
 
 __all__ = [
@@ -262,12 +262,19 @@ def _record_undecided(
 ) -> None:
     """A sign-in that could not be decided, in the ledger (not counted towards a lock)."""
     with transaction(inst.data) as tx:
-        acct = load(tx, who) if known else None
-        if acct is None:
-            nobody = Principal(PrincipalId(who), "unknown")
-            append(tx, [entry(at, nobody, "login.failed", "denied", KEYS_DOWN, ctx)])
-        else:
-            refuse(tx, acct, "login.failed", KEYS_DOWN, at, ctx)
+        _refused(tx, who, load(tx, who) if known else None, KEYS_DOWN, at, ctx)
+
+
+def _refused(
+    tx: Tx, who: str, acct: Account | None, reason: str, at: datetime, ctx: RequestContext | None
+) -> None:
+    """A refused sign-in in the ledger: under the name as given when no principal has it,
+    else counted towards the principal's lock when the reason counts (`refuse`)."""
+    if acct is None:
+        nobody = Principal(PrincipalId(who), "unknown")
+        append(tx, [entry(at, nobody, "login.failed", "denied", reason, ctx)])
+    else:
+        refuse(tx, acct, "login.failed", reason, at, ctx)
 
 
 @dataclass(frozen=True)
@@ -296,12 +303,8 @@ def _login_tx(inst: Instance, a: _LoginAttempt) -> Session | StrongroomError:
             acct is not None and a.seen is not None and acct.password_hash == a.seen.password_hash
         )
         verdict = _judge(acct, a.password_ok and same, a.code, a.steps, at)
-        if acct is None:
-            nobody = Principal(PrincipalId(a.who), "unknown")
-            append(tx, [entry(at, nobody, "login.failed", "denied", verdict.reason, ctx)])
-            return failed
-        if not verdict.ok:
-            refuse(tx, acct, "login.failed", verdict.reason, at, ctx)
+        if acct is None or not verdict.ok:
+            _refused(tx, a.who, acct, verdict.reason, at, ctx)
             return failed
         refusal: tuple[Entry, StrongroomError] | None = None
         if a.changed and a.reused:

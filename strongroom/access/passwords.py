@@ -246,7 +246,7 @@ def steps_for(
     secret whatever the name and the password, and its time tells neither. Raises
     KeyUnavailable."""
     if account is not None and account.totp_sealed is not None:
-        return code_steps(provider, account.id, account.totp_sealed, code, at)
+        return account.code_steps(provider, code, at)
     code_steps(provider, _DUMMY_PRINCIPAL, _dummy_sealed(provider), code, at)
     return ()
 

@@ -61,7 +61,7 @@ def differing_from_default(policy: CedarPolicy) -> tuple[Rule, ...]:
     return tuple(
         r
         for r in policy.rules
-        if default.meaning(r.id) is not None and default.meaning(r.id) != policy.meaning(r.id)
+        if (ours := default.meaning(r.id)) is not None and ours != policy.meaning(r.id)
     )
 
 

@@ -55,13 +55,19 @@ def bound_own(family: int, address: tuple[Any, ...]) -> socket.socket:
     OSError."""
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-        sock.bind(address)
+        _bind_shared(sock, address)
     except OSError:
         sock.close()
         raise
     return sock
+
+
+def _bind_shared(sock: socket.socket, address: tuple[Any, ...]) -> None:
+    """Bind with SO_REUSEADDR (an earlier server's connections in TIME_WAIT) and SO_REUSEPORT
+    (the others of this server). Raises OSError."""
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind(address)
 
 
 def _in_worker(family: int, address: tuple[Any, ...]) -> socket.socket:
@@ -103,10 +109,7 @@ def hold(host: str, port: int) -> OwnSocketEach:
     try:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         probe.bind(address)
-        address = probe.getsockname()
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-        sock.bind(address)
+        _bind_shared(sock, probe.getsockname())
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 0)
     except OSError as exc:
         sock.close()
