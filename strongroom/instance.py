@@ -30,8 +30,9 @@ class Instance:
     data: Engine
     keys: Engine
     provider: RootKeyProvider
-    # Unwrapped tenant keysets, per tenant and purpose; lives as long as the process.
-    keysets: dict[tuple[str, str], Keyset] = field(default_factory=dict)
+    # Unwrapped tenant keysets, per tenant and purpose, each beside the wrapped copy it came
+    # from (`vault/keyring.py` compares that with the key store's); lives as long as the process.
+    keysets: dict[tuple[str, str], tuple[bytes, Keyset]] = field(default_factory=dict)
     # Parsed tenant specs (immutable once a tenant exists), filled by the vault.
     specs: dict[str, Any] = field(default_factory=dict)
     # The checkpoint signer, loaded on first use by the audit layer.

@@ -1,13 +1,18 @@
 """A tenant's keysets and its subjects' data keys, fetched from the key store.
 
 Tenant keysets are unwrapped by the root-key provider once per process and cached on the
-instance; subject data keys are unwrapped per use. Only `vault/` uses this module: it is the
-one place above `crypto/` that holds unwrapped keys.
+instance, beside the wrapped copy they came from; subject data keys are unwrapped per use.
+Another process (`strongroom keys rotate` beside a running `serve`) may rotate a keyset after
+this one cached it, so the cache is checked against the key store where it matters: what is
+wrapped or sealed anew uses the stored keyset's primary version (`current=True`), and what
+does not open under the cached copy is tried once more under the stored one (`opening`).
+Only `vault/` uses this module: it is the one place above `crypto/` that holds unwrapped keys.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from strongroom.crypto import (
     DATA,
@@ -23,6 +28,9 @@ from strongroom.instance import Instance
 from strongroom.store.engine import Tx, marks, now
 
 _CHUNK = 500
+_KEYSET = "SELECT wrapped FROM tenant_keysets WHERE tenant_id = ? AND purpose = ?"
+
+T = TypeVar("T")
 
 
 def create_keysets(inst: Instance, tx: Tx, tenant: str) -> None:
@@ -34,7 +42,8 @@ def create_keysets(inst: Instance, tx: Tx, tenant: str) -> None:
             "VALUES (?, ?, ?, ?, ?)",
             (tenant, purpose, wrap_keyset(ks, inst.provider, tenant), inst.provider.name, stamp),
         )
-        inst.keysets[(tenant, purpose)] = ks
+        # Not cached here: until the transaction commits, the store does not hold them.
+        inst.keysets.pop((tenant, purpose), None)
 
 
 def store_keyset(inst: Instance, tx: Tx, tenant: str, ks: Keyset) -> None:
@@ -43,22 +52,54 @@ def store_keyset(inst: Instance, tx: Tx, tenant: str, ks: Keyset) -> None:
         "WHERE tenant_id = ? AND purpose = ?",
         (wrap_keyset(ks, inst.provider, tenant), inst.provider.name, now(), tenant, ks.purpose),
     )
-    inst.keysets[(tenant, ks.purpose)] = ks
+    # Dropped rather than replaced: should the commit fail, the next use reads what the
+    # store still holds instead of wrapping keys under a version that was never stored.
+    inst.keysets.pop((tenant, ks.purpose), None)
 
 
-def keyset(inst: Instance, tx: Tx, tenant: str, purpose: str) -> Keyset:
-    """Raises KeyUnavailable when the tenant has no keyset or it does not unwrap."""
+def keyset(
+    inst: Instance,
+    tx: Tx,
+    tenant: str,
+    purpose: str,
+    *,
+    current: bool = False,
+    for_update: bool = False,
+) -> Keyset:
+    """The process's cached copy, or with `current` the key store's (unwrapped again only
+    when it differs from the cached one); `for_update` also locks the stored row until the
+    transaction ends (PostgreSQL; SQLite's writer already holds its one lock), so that two
+    rotations cannot both start from the same keyset.
+
+    Raises KeyUnavailable when the tenant has no keyset or it does not unwrap.
+    """
     cached = inst.keysets.get((tenant, purpose))
-    if cached is not None:
-        return cached
-    row = tx.one(
-        "SELECT wrapped FROM tenant_keysets WHERE tenant_id = ? AND purpose = ?", (tenant, purpose)
-    )
+    if cached is not None and not current:
+        return cached[1]
+    lock = " FOR UPDATE" if for_update and tx.dialect == "postgresql" else ""
+    row = tx.one(_KEYSET + lock, (tenant, purpose))
     if row is None:
         raise KeyUnavailable(f"tenant '{tenant}' has no {purpose} keyset in the key store")
-    ks = unwrap_keyset(bytes(row[0]), inst.provider, tenant, purpose)
-    inst.keysets[(tenant, purpose)] = ks
+    wrapped = bytes(row[0])
+    if cached is not None and cached[0] == wrapped:
+        return cached[1]
+    ks = unwrap_keyset(wrapped, inst.provider, tenant, purpose)
+    inst.keysets[(tenant, purpose)] = (wrapped, ks)
     return ks
+
+
+def opening(inst: Instance, tx: Tx, tenant: str, purpose: str, open_: Callable[[Keyset], T]) -> T:
+    """`open_` under the cached keyset, and if that raises KeyUnavailable, once more under the
+    key store's when it differs: another process rotated and re-wrapped since this one cached
+    it. Without this, a running server answered 503 for every rewrapped key until restarted."""
+    ks = keyset(inst, tx, tenant, purpose)
+    try:
+        return open_(ks)
+    except KeyUnavailable:
+        stored = keyset(inst, tx, tenant, purpose, current=True)
+        if stored is ks:
+            raise
+        return open_(stored)
 
 
 def data_keys(
@@ -68,7 +109,6 @@ def data_keys(
     (absent subjects are left out)."""
     if not subjects:
         return {}
-    ks = keyset(inst, tx, tenant, DATA)
     out: dict[str, tuple[DataKey, int]] = {}
     for start in range(0, len(subjects), _CHUNK):
         chunk = list(subjects[start : start + _CHUNK])
@@ -78,8 +118,12 @@ def data_keys(
             (tenant, *chunk),
         )
         for subject, wrapped, version in rows:
-            out[subject] = (DataKey.unwrap(bytes(wrapped), ks, tenant, subject), int(version))
+            out[subject] = (_unwrap(inst, tx, tenant, subject, bytes(wrapped)), int(version))
     return out
+
+
+def _unwrap(inst: Instance, tx: Tx, tenant: str, subject: str, wrapped: bytes) -> DataKey:
+    return opening(inst, tx, tenant, DATA, lambda ks: DataKey.unwrap(wrapped, ks, tenant, subject))
 
 
 def data_key(inst: Instance, tx: Tx, tenant: str, subject: str) -> tuple[DataKey, int]:
@@ -92,15 +136,15 @@ def data_key(inst: Instance, tx: Tx, tenant: str, subject: str) -> tuple[DataKey
         raise Erased(
             f"subject '{subject}' of tenant '{tenant}' has no data key: erased or never stored"
         )
-    ks = keyset(inst, tx, tenant, DATA)
-    return DataKey.unwrap(bytes(found[0]), ks, tenant, subject), int(found[1])
+    return _unwrap(inst, tx, tenant, subject, bytes(found[0])), int(found[1])
 
 
 def add_data_keys(
     inst: Instance, tx: Tx, tenant: str, subjects: Sequence[str]
 ) -> dict[str, tuple[DataKey, int]]:
-    """New data keys for these subjects, wrapped under the tenant's primary key version."""
-    ks = keyset(inst, tx, tenant, DATA)
+    """New data keys for these subjects, wrapped under the tenant's primary key version (the
+    stored keyset's: a rotation by another process counts from the moment it committed)."""
+    ks = keyset(inst, tx, tenant, DATA, current=True)
     stamp = now()
     version = ks.primary_version
     keys = {s: DataKey.generate() for s in subjects}

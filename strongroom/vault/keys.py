@@ -48,7 +48,9 @@ def rotate(
     with door(inst, principal, "keys.rotate", Resource(tenant), details={"rewrap": rewrap}) as p:
         require_tenant(inst, p.tx, tenant)
         with transaction(inst.keys, tenant=tenant) as ktx:
-            old = keyring.keyset(inst, ktx, tenant, DATA)
+            # The stored keyset, locked: a copy cached before another process rotated would
+            # drop that rotation's version, and every key it re-wrapped with it.
+            old = keyring.keyset(inst, ktx, tenant, DATA, current=True, for_update=True)
             new = rotate_keyset(old)
             subjects = sealed_tokens = 0
             if rewrap:

@@ -50,7 +50,7 @@ def issue_tokens(inst: Instance, tx: Tx, tenant: str, cards: set[str]) -> dict[s
         for fp, token in rows:
             out[by_print[bytes(fp)]] = str(token)
     pending = sorted(cards - set(out))
-    dks = keyring.keyset(inst, tx, tenant, DATA)
+    dks = keyring.keyset(inst, tx, tenant, DATA, current=True)  # new entries: the primary now
     stamp = now()
     for attempt in range(_ATTEMPTS):
         if not pending:
@@ -101,8 +101,10 @@ def reveal_token(inst: Instance, tx: Tx, tenant: str, token: str) -> str:
     )
     if row is None:
         raise NotFound(f"token not in tenant '{tenant}' vault (never issued, or shredded)")
-    dks = keyring.keyset(inst, tx, tenant, DATA)
-    return dks.unseal(bytes(row[0]), entry_binding(tenant, token)).decode()
+    binding = entry_binding(tenant, token)
+    return keyring.opening(
+        inst, tx, tenant, DATA, lambda ks: ks.unseal(bytes(row[0]), binding)
+    ).decode()
 
 
 def reference(tx: Tx, tenant: str, refs: list[tuple[str, str]]) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -285,6 +287,54 @@ def test_rotation_keeps_values_and_new_writes_use_the_new_version(
             tokens.detokenize(setup.instance, setup.operator, "acme-bank", token)
             == r["card_number"]
         )
+
+
+def _rotate_from_the_cli() -> int:
+    """`strongroom keys rotate --rewrap` in a process of its own (the fixture's environment
+    names the instance, its stores and its HSM), as an operator beside a running server."""
+    exe = str(Path(sys.executable).with_name("strongroom"))
+    done = subprocess.run(
+        [exe, "keys", "rotate", "--tenant", "acme-bank", "--rewrap", "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    return int(json.loads(done.stdout)["new_version"])
+
+
+def test_a_rotation_by_another_process_is_seen_by_one_already_running(
+    setup: Setup, acme: TenantSpec
+) -> None:
+    """Before, the running process's cached keyset lacked the other's new version: every
+    rewrapped key then failed to open in it (KeyUnavailable, a 503 from a server) until it
+    restarted, it went on wrapping new keys under the old version, and a rotation it made
+    itself dropped the other's version, and with it every key re-wrapped under that."""
+    rows = list(customers(12, seed=21))
+    running = setup.instance
+    _put(setup, rows[:4])
+    token = vault_records.get(running, setup.operator, "acme-bank", rows[0]["id"]).tokens[
+        "card_number"
+    ]
+    assert _rotate_from_the_cli() == 2
+    got = vault_records.get(running, setup.operator, "acme-bank", rows[0]["id"])
+    assert got.key_version == 2
+    shown = vault_records.reveal(running, setup.operator, "acme-bank", rows[1]["id"], "iban", "why")
+    assert shown == rows[1]["iban"]
+    assert tokens.detokenize(running, setup.operator, "acme-bank", token) == rows[0]["card_number"]
+    _put(setup, rows[4:8])
+    assert {
+        vault_records.get(running, setup.operator, "acme-bank", r["id"]).key_version
+        for r in rows[4:8]
+    } == {2}
+    assert _rotate_from_the_cli() == 3  # the running process still holds version 2
+    assert keys.rotate(running, setup.operator, "acme-bank", rewrap=True).new_version == 4
+    _put(setup, rows[8:])
+    running.keysets.clear()  # from the stored keyset alone
+    for r in rows:
+        shown = vault_records.reveal(running, setup.operator, "acme-bank", r["id"], "iban", "why")
+        assert shown == r["iban"]
+        assert vault_records.get(running, setup.operator, "acme-bank", r["id"]).key_version == 4
 
 
 def test_erasure_makes_reveal_fail_and_shreds_its_card(setup: Setup, acme: TenantSpec) -> None:
