@@ -41,26 +41,75 @@ def read_text(path: Path) -> str:
         raise BadInput(f"cannot read: {exc}", file=str(path)) from exc
 
 
+class DuplicateKey(ValueError):
+    """A key given twice in one JSON object. JSON leaves the meaning to the reader, and
+    Python's keeps the last: a document with `"email"` twice would lose a value unsaid."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"the key '{key[:40]}' appears twice in one object")
+        self.key = key
+
+
+class TooDeep(ValueError):
+    """Arrays or objects nested past what the parser's recursion can follow."""
+
+    def __init__(self) -> None:
+        super().__init__("arrays or objects nested too deeply")
+
+
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for key, value in pairs:
+        if key in out:
+            raise DuplicateKey(key)
+        out[key] = value
+    return out
+
+
+def loads(text: str | bytes) -> object:
+    """`json.loads` that refuses what it would otherwise take silently or crash on.
+
+    Raises ValueError for everything that is not one JSON value: json.JSONDecodeError,
+    DuplicateKey, TooDeep (a RecursionError from the parser, which is not a ValueError)."""
+    try:
+        return json.loads(text, object_pairs_hook=_unique_keys)
+    except RecursionError:
+        raise TooDeep() from None
+
+
+def parse_json(text: str | bytes, file: str, line: int | None = None) -> object:
+    """One JSON value of `file` (a line of it, or the whole). Raises BadInput naming the file
+    and the line (for a whole file, the line where the parser stopped)."""
+    try:
+        return loads(text)
+    except json.JSONDecodeError as exc:
+        raise BadInput(
+            f"not valid JSON ({exc.msg} at column {exc.colno})", file=file, line=line or exc.lineno
+        ) from exc
+    except DuplicateKey as exc:
+        raise BadInput(str(exc), file=file, line=line, field=exc.key[:40]) from exc
+    except TooDeep as exc:
+        raise BadInput(f"not read: {exc}", file=file, line=line) from exc
+
+
 def json_lines(text: str, file: str) -> list[tuple[int, object]]:
     """Each non-blank line's JSON value with its line number. Lines end at "\n" only (a JSON
     string may hold U+2028 or a form feed unescaped, which `str.splitlines` would cut at).
-    Raises BadInput naming file and line for a line that is not JSON."""
+    Raises BadInput naming file and line for a line that is not one JSON value."""
     out: list[tuple[int, object]] = []
     for n, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
-            continue
-        try:
-            out.append((n, json.loads(line)))
-        except json.JSONDecodeError as exc:
-            raise BadInput(
-                f"not valid JSON ({exc.msg} at column {exc.colno})", file=file, line=n
-            ) from exc
+        if line.strip():
+            out.append((n, parse_json(line, file, n)))
     return out
 
 
 def csv_rows(text: str, file: str, columns: tuple[str, ...] = ()) -> list[tuple[int, object]]:
-    reader = csv.reader(io.StringIO(text))
+    """Rows by the line each starts on (a quoted cell may span lines). Strict: a quote left
+    open, or text after a closing quote, is refused; read leniently, an open quote swallowed
+    every later row into one cell and the file was stored short without a word."""
+    reader = csv.reader(io.StringIO(text), strict=True)
     out: list[tuple[int, object]] = []
+    start = 1
     try:
         header = next(reader, None)
         if header is None:
@@ -72,8 +121,9 @@ def csv_rows(text: str, file: str, columns: tuple[str, ...] = ()) -> list[tuple[
                 )
         if len(set(header)) != len(header):
             raise BadInput("the CSV header repeats a column", file=file, line=1)
+        start = reader.line_num + 1
         for row in reader:
-            n = reader.line_num
+            n, start = start, reader.line_num + 1
             if not any(cell.strip() for cell in row):
                 continue
             if len(row) != len(header):
@@ -82,5 +132,5 @@ def csv_rows(text: str, file: str, columns: tuple[str, ...] = ()) -> list[tuple[
                 )
             out.append((n, {k: v for k, v in zip(header, row, strict=True) if v.strip()}))
     except csv.Error as exc:
-        raise BadInput(f"not valid CSV: {exc}", file=file, line=reader.line_num) from exc
+        raise BadInput(f"not valid CSV: {exc}", file=file, line=start) from exc
     return out

@@ -224,17 +224,32 @@ def _note_key_name(note: str) -> str:
     return first[2:].rpartition(" ")[0] if first.startswith("\u2014 ") else ""
 
 
-def check_proof(doc: dict[str, Any], public_key: str) -> Checkpoint:
+def check_proof(doc: object, public_key: str, file: str | None = None) -> Checkpoint:
     """Verify a proof document offline with a trusted public key; needs nothing else.
 
-    Raises BadInput for a document that is not a proof, TamperDetected when the checkpoint's
-    signature, the entry or the proof does not hold.
+    Raises BadInput (naming `file` and the field) for a document that is not a proof,
+    TamperDetected when the checkpoint's signature, the entry or the proof does not hold.
     """
+
+    def bad(field: str, what: str) -> BadInput:
+        return BadInput(f"not a Strongroom inclusion proof: {what}", file=file, field=field)
+
+    if not isinstance(doc, dict):
+        raise bad("", "expected a JSON object")
+    note, entry, index, proof = (doc.get(k) for k in ("checkpoint", "entry", "index", "proof"))
+    if not isinstance(note, str):
+        raise bad("checkpoint", "'checkpoint' must be the signed note, a string")
+    if not isinstance(entry, str):
+        raise bad("entry", "'entry' must be the entry's body, a string")
+    # bool is an int to Python, and "1" or 1.0 would have been read as entry 1.
+    if not isinstance(index, int) or isinstance(index, bool) or index < 0:
+        raise bad("index", "'index' must be a whole number, 0 or more")
+    if not isinstance(proof, list) or not all(isinstance(p, str) for p in proof):
+        raise bad("proof", "'proof' must be a list of base64 hashes")
     try:
-        note, entry, index = str(doc["checkpoint"]), str(doc["entry"]), int(doc["index"])
-        path = [base64.b64decode(p, validate=True) for p in doc["proof"]]
-    except (KeyError, TypeError, ValueError) as exc:
-        raise BadInput(f"not a Strongroom inclusion proof: {exc}") from exc
+        path = [base64.b64decode(p, validate=True) for p in proof]
+    except ValueError as exc:
+        raise bad("proof", "a hash of 'proof' is not base64") from exc
     name, raw = load_public_key(public_key)
     checkpoint = open_note(note, name or _note_key_name(note), raw)
     leaf = merkle.leaf_hash(entry.encode())

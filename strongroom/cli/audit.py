@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
+from strongroom import documents
 from strongroom.access import ledger_view, local_operator
 from strongroom.audit import log as ledger_log
 from strongroom.audit.search import Filters, entries
@@ -30,10 +31,11 @@ def _checkpoint_note(path: Path) -> str:
     text = _read(path)
     if not text.lstrip().startswith("{"):
         return text
-    try:
-        return str(json.loads(text)["note"])
-    except (json.JSONDecodeError, KeyError, TypeError) as exc:
-        raise BadInput(f"not a checkpoint: {exc}", file=str(path)) from exc
+    doc = documents.parse_json(text, str(path))
+    note = doc.get("note") if isinstance(doc, dict) else None
+    if not isinstance(note, str):
+        raise BadInput("not a checkpoint: no 'note' string", file=str(path), field="note")
+    return note
 
 
 def _read(path: Path) -> str:
@@ -170,12 +172,10 @@ def verify_proof(
     """
 
     def action() -> dict[str, object]:
-        try:
-            doc = json.loads(_read(proof))
-        except json.JSONDecodeError as exc:
-            raise BadInput(f"not JSON: {exc.msg}", file=str(proof), line=exc.lineno) from exc
-        cp = ledger_log.check_proof(doc, _read(public_key))
-        return {"valid": True, "index": doc["index"], "tree_size": cp.size, "origin": cp.origin}
+        doc = documents.parse_json(_read(proof), str(proof))
+        cp = ledger_log.check_proof(doc, _read(public_key), str(proof))
+        index = doc["index"] if isinstance(doc, dict) else None  # checked by check_proof
+        return {"valid": True, "index": index, "tree_size": cp.size, "origin": cp.origin}
 
     run(
         as_json,

@@ -25,6 +25,7 @@ app = typer.Typer(
     add_completion=False,
 )
 
+
 @app.callback()
 def _root() -> None:
     """Keeps the app a group of commands even when only one command is registered."""

@@ -154,9 +154,7 @@ class Baseline:
             m.dispersion for a in actors if (m := self.recent.get(a)) is not None and m.n >= 5
         )
 
-    def expected(
-        self, actor: str, groups: tuple[tuple[str, ...], ...]
-    ) -> tuple[float, float, int]:
+    def expected(self, actor: str, groups: tuple[tuple[str, ...], ...]) -> tuple[float, float, int]:
         """(expected count, dispersion, samples behind it) for the actor's next window.
 
         The mean is shrunk level by level: the role's mean, the finer peer group's toward

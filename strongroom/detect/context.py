@@ -14,13 +14,13 @@ its own implementation over the instance's context tables.
 from __future__ import annotations
 
 import bisect
-import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from sys import intern
 from typing import Any, Protocol
 
+from strongroom import documents
 from strongroom.detect.events import Malformed, Skipped, parse_time
 from strongroom.errors import BadInput
 
@@ -69,8 +69,7 @@ class Context(Protocol):
         badge-out; None when badged out or never badged."""
         ...
 
-    def ticket(self, ticket_id: str) -> Ticket | None:
-        ...
+    def ticket(self, ticket_id: str) -> Ticket | None: ...
 
 
 class FileContext:
@@ -161,7 +160,7 @@ def _lines(path: Path) -> Iterator[tuple[int, Any]]:
         for n, line in enumerate(fh, 1):
             if line.strip():
                 try:
-                    yield n, json.loads(line)
+                    yield n, documents.loads(line)
                 except ValueError:
                     yield n, None
 

@@ -13,13 +13,13 @@ What this module guarantees:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from strongroom import documents
 from strongroom.errors import BadInput
 
 ACTIONS: frozenset[str] = frozenset(
@@ -140,18 +140,16 @@ def event_from_dict(obj: Any, ref: str = "") -> Event:
     except ValueError as exc:
         raise _Bad("ts", str(exc)) from None
     action = obj.get("action")
-    if action not in ACTIONS:
+    if not isinstance(action, str) or action not in ACTIONS:  # a list is not hashable
         raise _Bad("action", f"action must be one of {', '.join(sorted(ACTIONS))}")
     outcome = obj.get("outcome", "allowed")
-    if outcome not in OUTCOMES:
+    if not isinstance(outcome, str) or outcome not in OUTCOMES:
         raise _Bad("outcome", "outcome must be allowed or denied")
     count = obj.get("count", 1)
     if not isinstance(count, int) or isinstance(count, bool) or count < 0:
         raise _Bad("count", "count must be a non-negative integer")
     fields = obj.get("fields") or ()
-    if not isinstance(fields, list | tuple) or not all(
-        isinstance(f, str) and f for f in fields
-    ):
+    if not isinstance(fields, list | tuple) or not all(isinstance(f, str) and f for f in fields):
         raise _Bad("fields", "fields must be a list of field names")
     actor, role, tenant, ip, device, site = (_text(obj, k) for k in _REQUIRED_TEXT)
     return Event(
@@ -184,7 +182,7 @@ def parse_lines(
             continue
         try:
             try:
-                obj = json.loads(line)
+                obj = documents.loads(line)
             except ValueError:
                 raise _Bad(None, "not valid JSON") from None
             event = event_from_dict(obj, f"{source}:{n}")

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from strongroom import documents
 from strongroom.dlp.finding import Finding
 from strongroom.dlp.operators import KEYED, OPERATORS, neutralise
 from strongroom.dlp.scanner import scan_many
@@ -80,12 +81,7 @@ def read_texts(path: Path) -> TextFile:
         if not line.strip():
             out.append(TextLine(n, ""))
             continue
-        try:
-            doc = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise BadInput(
-                f"not valid JSON ({exc.msg} at column {exc.colno})", file=file, line=n
-            ) from exc
+        doc = documents.parse_json(line, file, n)
         if not isinstance(doc, dict):
             raise BadInput("expected a JSON object with a 'text'", file=file, line=n)
         text = doc.get(TEXT_KEY)

@@ -161,6 +161,18 @@ BAD: list[tuple[Kind, list[Any], str | None, int, str | None]] = [
      "expires"),
     ("training", [{"actor": "a", "course": "c", "completed": "last year", "expires": _t(0)}],
      None, 1, "completed"),
+    # One key twice in a batch: the upsert kept the later line and counted both.
+    ("tickets", [_ticket("T-1"), _ticket("T-2"), _ticket("T-1", closed=_t(-1))], None, 3,
+     "ticket"),
+    ("shifts", [{"actor": "a", "site": "s", "start": _t(0), "end": _t(8)},
+                {"actor": "a", "site": "t", "start": _t(0), "end": _t(6)}], None, 2, "start"),
+    ("badges", [{"ts": _t(0), "actor": "a", "site": "s", "zone": "floor", "direction": "in"},
+                {"ts": _t(0), "actor": "a", "site": "s", "zone": "floor", "direction": "out"}],
+     None, 2, "ts"),
+    ("training", [{"actor": "a", "course": "c", "completed": _t(-9), "expires": _t(9)},
+                  {"actor": "b", "course": "c", "completed": _t(-9), "expires": _t(9)},
+                  {"actor": "a", "course": "c", "completed": _t(-1), "expires": _t(1)}], None, 3,
+     "course"),
 ]  # fmt: skip
 
 
@@ -179,6 +191,22 @@ def test_a_bad_document_names_line_and_field_and_stores_nothing(
     assert (err.value.location.file, err.value.location.line) == ("batch.jsonl", line)
     assert err.value.location.field == field
     assert _count(inst, kind) == 0
+
+
+@pytest.mark.parametrize(
+    "value", ["pat.jones@example.org", "4111 1111 1111 1111", "Pat Jones +44 7700 900123"]
+)
+def test_a_refused_value_is_not_quoted_back(setup: Setup, inst: Instance, value: str) -> None:
+    """A CRM that puts a customer's e-mail, card or phone where an id belongs must not have it
+    printed, logged or returned in the problem."""
+    docs = [_ticket("T-1", subject=value)]
+    if " " in value:  # a name with no blank is a principal's name as far as anyone can tell
+        docs.append(_ticket("T-1", assignee=value))
+    for doc in docs:
+        with pytest.raises(BadInput) as err:
+            ingest(inst, setup.operator, "tickets", [doc], file="t.jsonl")
+        assert value not in str(err.value) and value.split(maxsplit=1)[0] not in str(err.value)
+        assert err.value.location.field in ("subject", "assignee")
 
 
 def test_lines_given_by_the_reader_are_the_ones_named(setup: Setup, inst: Instance) -> None:

@@ -141,16 +141,19 @@ def test_malformed_event_lines_are_skipped_and_reported_with_file_and_line(
         "{not json",
         _event("a-1", 5, "record.export"),
         *[{**_event("a-1", 6), "action": "record.burn"}] * 5,
+        {**_event("a-1", 7), "action": ["login"]},  # a TypeError and a traceback before
+        {**_event("a-1", 7), "outcome": {"x": 1}},
+        '{"a": ' * 50_000 + "1" + "}" * 50_000,  # a RecursionError before
     )
     res = _detect("run", "--events", str(events), "--context", str(ctx), "--json")
     assert res.exit_code == 0, res.output
     assert [json.loads(line)["actor"] for line in res.stdout.splitlines()] == ["a-1"]
     assert "read 2 events; 1 alerts" in res.stderr
-    assert "skipped 7 malformed lines in the events:" in res.stderr
+    assert "skipped 10 malformed lines in the events:" in res.stderr
     assert "events.jsonl:2 (ts): ts is not an RFC 3339 time" in res.stderr
     assert "events.jsonl:3: not valid JSON" in res.stderr
     assert "events.jsonl:5 (action)" in res.stderr
-    assert "... and 2 more" in res.stderr
+    assert "... and 5 more" in res.stderr
 
 
 def test_strict_stops_at_the_first_malformed_event_line_with_exit_2(

@@ -13,7 +13,7 @@ from strongroom.audit import log as ledger
 from strongroom.audit.checkpoint import Checkpoint, sign
 from strongroom.audit.ledger import GENESIS, chain_hash
 from strongroom.crypto.signing import Ed25519Signer
-from strongroom.errors import TamperDetected
+from strongroom.errors import BadInput, TamperDetected
 from strongroom.sim.customers import customers
 from strongroom.store.tables import audit_entries
 from strongroom.vault import records
@@ -160,6 +160,29 @@ def test_proof_verifies_offline_and_fails_for_a_changed_entry(ledger_setup: Setu
     wrong_index = dict(doc, index=5)
     with pytest.raises(TamperDetected):
         ledger.check_proof(wrong_index, pem)
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"index": "4"}, "index"),  # read as entry 4 before
+        ({"index": 4.0}, "index"),
+        ({"index": True}, "index"),  # read as entry 1 before
+        ({"index": -1}, "index"),
+        ({"proof": "abc"}, "proof"),
+        ({"proof": [1, 2]}, "proof"),
+        ({"proof": ["not base64!"]}, "proof"),
+        ({"checkpoint": None}, "checkpoint"),
+        ({"entry": {"seq": 4}}, "entry"),
+    ],
+)
+def test_a_malformed_proof_is_bad_input_naming_the_field(
+    ledger_setup: Setup, change: dict[str, object], field: str
+) -> None:
+    doc = {**ledger.prove(ledger_setup.instance, 4), **change}
+    with pytest.raises(BadInput) as err:
+        ledger.check_proof(doc, ledger.public_key_pem(ledger_setup.instance), "proof.json")
+    assert (err.value.location.file, err.value.location.field) == ("proof.json", field)
 
 
 def test_proof_against_a_forged_checkpoint_fails(ledger_setup: Setup) -> None:

@@ -54,10 +54,16 @@ def test_the_first_rule_brings_its_own_comment_not_the_files_header() -> None:
 
 def test_layout_comments_and_order_are_not_differences() -> None:
     text = default_policy_text()
-    moved = _without(text, "operator-allow") + "\n" + text[
-        text.index('@id("operator-allow")') : text.index(";", text.index('@id("operator-allow")'))
-        + 1
-    ]
+    moved = (
+        _without(text, "operator-allow")
+        + "\n"
+        + text[
+            text.index('@id("operator-allow")') : text.index(
+                ";", text.index('@id("operator-allow")')
+            )
+            + 1
+        ]
+    )
     relaid = moved.replace("\n", "\n\n  // a note of the officer's\n").replace(" && ", "\n  && ")
     again = parse_policy(relaid, "relaid.cedar")
     assert again.rules[-1].id == "operator-allow"  # moved to the end

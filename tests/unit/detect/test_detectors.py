@@ -83,15 +83,31 @@ def honest(days: int, rng: random.Random) -> Iterator[Event]:
                 seen.append(subj)
                 out.append(ev(ts, a, subject=subj, ticket=tk))
                 if rng.random() < 0.15:
-                    out.append(ev(ts + 30, a, "record.reveal", subject=subj, ticket=tk,
-                                  fields=("card_number",)))
+                    out.append(
+                        ev(
+                            ts + 30,
+                            a,
+                            "record.reveal",
+                            subject=subj,
+                            ticket=tk,
+                            fields=("card_number",),
+                        )
+                    )
             for subj in rng.sample(seen, rng.randint(0, 2)):
                 out.append(ev(day + 15.95 * HOUR, a, subject=subj))
         for v in ("ven-1", "ven-2"):
             for _ in range(rng.randint(5, 15)):
                 n += 1
-                out.append(ev(day + rng.uniform(9, 17) * HOUR, v, role="vendor",
-                              subject=f"no-{n:07d}", site="remote", ip="203.0.113.9"))
+                out.append(
+                    ev(
+                        day + rng.uniform(9, 17) * HOUR,
+                        v,
+                        role="vendor",
+                        subject=f"no-{n:07d}",
+                        site="remote",
+                        ip="203.0.113.9",
+                    )
+                )
     out.sort(key=lambda e: e.ts)
     yield from out
 
@@ -126,8 +142,14 @@ def test_a_vendor_reading_wholesale_is_a_vendor_sweep() -> None:
     events = list(honest(5, random.Random(3)))
     day = T0 + 5 * DAY
     events += [
-        ev(day + 11 * HOUR + i * 20, "ven-1", role="vendor", subject=f"no-8{i:06d}",
-           site="remote", ip="203.0.113.9")
+        ev(
+            day + 11 * HOUR + i * 20,
+            "ven-1",
+            role="vendor",
+            subject=f"no-8{i:06d}",
+            site="remote",
+            ip="203.0.113.9",
+        )
         for i in range(120)
     ]
     scenarios = {a.scenario for a in run(sorted(events, key=lambda e: e.ts), ctx)}
@@ -142,8 +164,16 @@ def test_card_reveals_far_above_peers_are_card_harvest() -> None:
         s, t = f"no-7{i:06d}", f"T-7{i}"
         ctx.add_ticket(Ticket(t, "northbank", s, "emp-011", day, None, "payment"))
         events.append(ev(day + 9 * HOUR + i * 300, "emp-011", subject=s, ticket=t))
-        events.append(ev(day + 9 * HOUR + i * 300 + 20, "emp-011", "record.reveal",
-                         subject=s, ticket=t, fields=("card_number",)))
+        events.append(
+            ev(
+                day + 9 * HOUR + i * 300 + 20,
+                "emp-011",
+                "record.reveal",
+                subject=s,
+                ticket=t,
+                fields=("card_number",),
+            )
+        )
     alerts = run(sorted(events, key=lambda e: e.ts), ctx)
     assert {a.scenario for a in alerts} == {"card_harvest"}
     assert "card numbers revealed within 8 hours" in alerts[0].explanation
@@ -170,8 +200,14 @@ def test_data_used_at_night_from_home_is_off_hours() -> None:
     ctx = world()
     night = T0 + 2 * DAY + 22 * HOUR
     events = [
-        ev(night + i * 120, "emp-003", subject=f"no-{i}", site="remote", device="laptop-x",
-           ip="198.51.100.7")
+        ev(
+            night + i * 120,
+            "emp-003",
+            subject=f"no-{i}",
+            site="remote",
+            device="laptop-x",
+            ip="198.51.100.7",
+        )
         for i in range(5)
     ]
     alerts = run(events, ctx)
@@ -204,8 +240,7 @@ def test_one_login_at_two_sites_is_shared_credentials() -> None:
         ev(t, "emp-004", "login"),
         ev(t + 60, "emp-004", subject="a", ticket="T1"),
         ev(t + 600, "emp-004", "login", site="krk-1", ip="10.30.0.9", device="ws-krk-1-0001"),
-        ev(t + 660, "emp-004", subject="b", site="krk-1", ip="10.30.0.9",
-           device="ws-krk-1-0001"),
+        ev(t + 660, "emp-004", subject="b", site="krk-1", ip="10.30.0.9", device="ws-krk-1-0001"),
     ]
     alerts = [a for a in run(events, ctx) if a.scenario == "shared_credentials"]
     assert len(alerts) == 1
@@ -242,8 +277,14 @@ def test_refused_attempts_on_another_client_are_a_probe_but_one_is_a_slip() -> N
     one = [ev(t, "emp-006", tenant="shopmart", subject="sm-1", ticket="T", outcome="denied")]
     assert run(one, ctx) == []
     three = [
-        ev(t + i * 60, "emp-006", tenant="shopmart", subject=f"sm-{i}", ticket="T",
-           outcome="denied")
+        ev(
+            t + i * 60,
+            "emp-006",
+            tenant="shopmart",
+            subject=f"sm-{i}",
+            ticket="T",
+            outcome="denied",
+        )
         for i in range(3)
     ]
     alerts = run(three, ctx)

@@ -26,6 +26,10 @@ def test_jsonl_skips_blank_lines_and_keeps_line_numbers() -> None:
         ('{"id": "a", "email": 5}\n', 1, "email"),
         ('{"id": "a b"}\n', 1, "id"),
         ("[1, 2]\n", 1, None),
+        # A key twice: Python's reader kept the last and the first value was lost unsaid.
+        ('{"id": "a"}\n{"id": "b", "email": "x@y.org", "email": "z@y.org"}\n', 2, "email"),
+        # Nested past the parser's recursion: a RecursionError and a traceback before.
+        ('{"id": "a"}\n{"id": "b"}\n' + "[" * 100_000 + "]" * 100_000 + "\n", 3, None),
     ],
 )
 def test_bad_jsonl_line_is_named(text: str, line: int, field: str | None) -> None:
@@ -44,7 +48,17 @@ def test_csv_header_is_line_one_and_rows_follow() -> None:
 
 @pytest.mark.parametrize(
     ("text", "line", "field"),
-    [("email\nx@y.org\n", 1, "id"), ("id,email\na,b,c\n", 2, None), ("id,id\na,b\n", 1, None)],
+    [
+        ("email\nx@y.org\n", 1, "id"),
+        ("id,email\na,b,c\n", 2, None),
+        ("id,id\na,b\n", 1, None),
+        # A quote left open: read leniently, it swallowed every later row into one cell and
+        # the file was stored one record long, exit 0.
+        ('id,notes\nc-1,ok\nc-2,"refund asked\nc-3,ok\nc-4,ok\n', 3, None),
+        ('id,notes\nc-1,ok\nc-2,"abc"def\n', 3, None),  # text after the closing quote
+        # A row after a two-line quoted cell is named by its own first line.
+        ('id,notes\nc-1,"two\nlines"\nc-2,x,y\n', 4, None),
+    ],
 )
 def test_bad_csv_is_named(text: str, line: int, field: str | None) -> None:
     with pytest.raises(BadInput) as err:
@@ -81,6 +95,31 @@ values = st.dictionaries(
 def test_jsonl_round_trips(rows: list[tuple[str, dict[str, str]]]) -> None:
     text = "".join(json.dumps({"id": i, **v}) + "\n" for i, v in rows)
     assert [(r.subject, r.values) for r in parse_jsonl(text, "f")] == rows
+
+
+cells = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\x00"))
+
+
+@settings(max_examples=150)
+@given(st.lists(st.tuples(ids, cells), max_size=8, unique_by=lambda t: t[0]))
+def test_csv_round_trips_with_each_row_named_by_its_first_line(
+    rows: list[tuple[str, str]],
+) -> None:
+    """Quoted cells may hold commas, quotes and line breaks; each row keeps its starting line."""
+    import csv
+    import io
+
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC).writerows(
+        [("id", "notes"), *rows]
+    )
+    got = parse_csv(buf.getvalue(), "f.csv")
+    want = [(i, {"notes": n} if n.strip() else {}) for i, n in rows]
+    assert [(r.subject, r.values) for r in got] == want
+    line = 2
+    for r, (_, notes) in zip(got, rows, strict=True):
+        assert r.line == line
+        line += 1 + notes.count("\n")
 
 
 def test_records_in_memory_are_checked_like_file_lines() -> None:
