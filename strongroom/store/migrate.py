@@ -16,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from strongroom.store.engine import schema_transaction
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-HEADS = {"data": "0009_data", "keys": "0003_keys"}
+HEADS = {"data": "0009_data", "keys": "0004_keys"}
 _VERSION_TABLES = {"data": "alembic_version_data", "keys": "alembic_version_keys"}
 
 

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    true,
 )
 
 data = MetaData()
@@ -78,6 +79,10 @@ token_refs = Table(
     Column("tenant_id", String(64), primary_key=True),
     Column("token", String(32), primary_key=True),
     Column("subject_id", String(128), primary_key=True),
+    # False: the subject held the token before its record was put again without it. Erasing
+    # the subject still shreds it (it was the subject's card), but it no longer keeps the
+    # card alive when another subject who holds it now is erased.
+    Column("current", Boolean, nullable=False, server_default=true()),
 )
 
 erasures = Table(

@@ -174,11 +174,10 @@ def put(
                 for rec, values in clean
             }
             in_notes = notes.neutralise(spec, clean, token_of)
-            tokens.reference(
-                ktx,
-                tenant,
-                [(t, s) for s, toks in held.items() for t in toks.values()] + in_notes,
-            )
+            holdings = {s: set(toks.values()) for s, toks in held.items()}
+            for t, s in in_notes:
+                holdings[s].add(t)
+            tokens.hold(ktx, tenant, holdings)
             index_keys = keyring.keyset(inst, ktx, tenant, INDEX)
         stamp = now()
         new_rows: list[tuple[Any, ...]] = []

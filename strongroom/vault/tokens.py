@@ -2,13 +2,20 @@
 
 Entries live in the key store, sealed under the tenant's `data` keyset and bound to tenant
 and token; a keyed fingerprint of the card (the tenant's `token` PRF) finds an existing token
-without decrypting anything. Tokens referenced by records are tracked in `token_refs` so that
-erasing the last subject that held a card shreds the card's entry too.
+without decrypting anything, which is what keeps a card's token stable. A new card's token is
+drawn at random, not derived from the card: a token derived with the tenant's key was
+recomputed when a shredded card was tokenized again, bringing the erased token back to life
+for whoever still held it, and let anyone with the key and a copy of a token find its card by
+trying the ~10^5 Luhn-valid cards of a known BIN and last four. Tokens referenced by records
+are tracked in `token_refs` so that erasing the last subject that held a card shreds the
+card's entry too.
 """
 
 from __future__ import annotations
 
 import json
+import secrets
+from collections.abc import Collection, Mapping
 
 from strongroom.access import Principal, Resource
 from strongroom.audit import RequestContext
@@ -52,13 +59,10 @@ def issue_tokens(inst: Instance, tx: Tx, tenant: str, cards: set[str]) -> dict[s
     pending = sorted(cards - set(out))
     dks = keyring.keyset(inst, tx, tenant, DATA, current=True)  # new entries: the primary now
     stamp = now()
-    for attempt in range(_ATTEMPTS):
+    for _ in range(_ATTEMPTS):
         if not pending:
             return out
-        wanted = {
-            card: format_token(card, tks.keyed_digest(f"token/{attempt}", card.encode()))
-            for card in pending
-        }
+        wanted = {card: format_token(card, secrets.token_bytes(16)) for card in pending}
         taken: set[str] = set()
         candidates = list(wanted.values())
         for start in range(0, len(candidates), _CHUNK):
@@ -107,38 +111,57 @@ def reveal_token(inst: Instance, tx: Tx, tenant: str, token: str) -> str:
     ).decode()
 
 
-def reference(tx: Tx, tenant: str, refs: list[tuple[str, str]]) -> None:
-    """Record that subjects hold tokens: (token, subject) pairs; existing pairs are kept."""
-    if not refs:
+def hold(tx: Tx, tenant: str, holdings: Mapping[str, Collection[str]]) -> None:
+    """Each subject's current tokens become exactly `holdings[subject]` (its record's, fields
+    and notes, as just put); a token it no longer holds stays referenced as held before, so
+    that erasing the subject still shreds it (it was the subject's card).
+
+    Before, references were only ever added: a card replaced in one record kept its old
+    holder as a current holder, so erasing the other subject who holds it now did not shred
+    it."""
+    subjects = sorted(holdings)
+    if not subjects:
         return
-    subjects = sorted({s for _, s in refs})
-    existing: set[tuple[str, str]] = set()
+    existing: dict[tuple[str, str], bool] = {}
     for start in range(0, len(subjects), _CHUNK):
         chunk = subjects[start : start + _CHUNK]
-        existing.update(
-            (str(t), str(s))
-            for t, s in tx.all(
-                "SELECT token, subject_id FROM token_refs "
-                f"WHERE tenant_id = ? AND subject_id IN ({marks(len(chunk))})",
-                (tenant, *chunk),
-            )
-        )
+        for t, s, current in tx.all(
+            "SELECT token, subject_id, current FROM token_refs "
+            f"WHERE tenant_id = ? AND subject_id IN ({marks(len(chunk))})",
+            (tenant, *chunk),
+        ):
+            existing[(str(t), str(s))] = bool(current)
+    wanted = {(t, s) for s, held in holdings.items() for t in held}
     tx.many(
-        "INSERT INTO token_refs (tenant_id, token, subject_id) VALUES (?, ?, ?)",
-        [(tenant, t, s) for t, s in sorted(set(refs) - existing)],
+        "INSERT INTO token_refs (tenant_id, token, subject_id, current) VALUES (?, ?, ?, ?)",
+        [(tenant, t, s, True) for t, s in sorted(wanted - existing.keys())],
     )
+    again = sorted(k for k in wanted & existing.keys() if not existing[k])
+    let_go = sorted(k for k, current in existing.items() if current and k not in wanted)
+    for pairs, current in ((again, True), (let_go, False)):
+        tx.many(
+            "UPDATE token_refs SET current = ? "
+            "WHERE tenant_id = ? AND token = ? AND subject_id = ?",
+            [(current, tenant, t, s) for t, s in pairs],
+        )
 
 
 def release(tx: Tx, tenant: str, subject: str) -> int:
-    """Drop a subject's token references; shred tokens nobody else holds. Returns shredded."""
+    """Drop a subject's token references, and shred each token it holds or held that no other
+    subject holds now (references of others who held it before go with it). Returns shredded.
+    """
     held = tx.column(
         "SELECT token FROM token_refs WHERE tenant_id = ? AND subject_id = ?", (tenant, subject)
     )
     tx.run("DELETE FROM token_refs WHERE tenant_id = ? AND subject_id = ?", (tenant, subject))
     shredded = 0
     for token in held:
-        if tx.one("SELECT 1 FROM token_refs WHERE tenant_id = ? AND token = ?", (tenant, token)):
+        if tx.one(
+            "SELECT 1 FROM token_refs WHERE tenant_id = ? AND token = ? AND current = ?",
+            (tenant, token, True),
+        ):
             continue
+        tx.run("DELETE FROM token_refs WHERE tenant_id = ? AND token = ?", (tenant, token))
         tx.run("DELETE FROM token_vault WHERE tenant_id = ? AND token = ?", (tenant, token))
         shredded += 1
     return shredded

@@ -364,6 +364,60 @@ def test_erasure_makes_reveal_fail_and_shreds_its_card(setup: Setup, acme: Tenan
     )
 
 
+def test_an_erased_card_tokenized_again_gets_a_new_token(setup: Setup, acme: TenantSpec) -> None:
+    """Tokens derived from the card with the tenant's key came back unchanged when the card
+    was tokenized again after erasure, and detokenized for whoever still held the old one."""
+    rows = list(customers(2, seed=22))
+    _put(setup, rows)
+    card = rows[0]["card_number"]
+    old = vault_records.get(setup.instance, setup.operator, "acme-bank", rows[0]["id"]).tokens[
+        "card_number"
+    ]
+    vault_records.erase(setup.instance, setup.operator, "acme-bank", rows[0]["id"])
+    new = tokens.tokenize(setup.instance, setup.operator, "acme-bank", "CREDIT_CARD", card)
+    assert new != old and new[-4:] == old[-4:]
+    with pytest.raises(NotFound):
+        tokens.detokenize(setup.instance, setup.operator, "acme-bank", old)
+    assert tokens.tokenize(setup.instance, setup.operator, "acme-bank", "CREDIT_CARD", card) == new
+
+
+def test_a_card_replaced_in_one_record_is_shredded_with_the_other_who_holds_it(
+    setup: Setup, acme: TenantSpec
+) -> None:
+    """A and B hold one card; B's record is put again with another card. Before, B still
+    counted as holding the first, so erasing A shredded nothing and the card detokenized."""
+    a, b = list(customers(2, seed=23))
+    shared = a["card_number"]
+    _put(setup, [a, {**b, "card_number": shared}])
+    token = vault_records.get(setup.instance, setup.operator, "acme-bank", a["id"]).tokens[
+        "card_number"
+    ]
+    _put(setup, [b])  # b's own card now
+    erased = vault_records.erase(setup.instance, setup.operator, "acme-bank", a["id"])
+    assert erased["tokens_shredded"] == 1
+    with pytest.raises(NotFound):
+        tokens.detokenize(setup.instance, setup.operator, "acme-bank", token)
+    # A card a subject held before is still its own: erasing it shreds that card too.
+    c = {**list(customers(3, seed=24))[2], "id": "c-held-before"}
+    _put(setup, [c])
+    before = vault_records.get(setup.instance, setup.operator, "acme-bank", c["id"]).tokens[
+        "card_number"
+    ]
+    _put(setup, [{**c, "card_number": b["card_number"]}])
+    assert (
+        vault_records.erase(setup.instance, setup.operator, "acme-bank", c["id"])["tokens_shredded"]
+        == 1
+    )  # the card it held before; b still holds the other
+    with pytest.raises(NotFound):
+        tokens.detokenize(setup.instance, setup.operator, "acme-bank", before)
+    b_token = vault_records.get(setup.instance, setup.operator, "acme-bank", b["id"]).tokens[
+        "card_number"
+    ]
+    assert (
+        tokens.detokenize(setup.instance, setup.operator, "acme-bank", b_token) == b["card_number"]
+    )
+
+
 def test_ciphertext_moved_to_another_row_field_or_tenant_does_not_open(
     setup: Setup, acme: TenantSpec
 ) -> None:
