@@ -95,7 +95,44 @@ def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
+    # Deleted rows are overwritten with zeros, not left in free pages: an erased subject's
+    # wrapped data key must not stay readable in the key store's file. Upstream SQLite's
+    # default is off (Debian's build turns it on, which is why tests alone did not show it).
+    cur.execute("PRAGMA secure_delete=ON")
     cur.close()
+
+
+def truncate_wal(engine: Engine) -> bool | None:
+    """Empty a SQLite store's write-ahead log into the database and truncate it to nothing.
+
+    Why: the WAL keeps earlier versions of pages (an erased subject's wrapped key among them)
+    until a later checkpoint writes over them, which may take thousands of transactions; it
+    is called after an erasure. Waits at most 250 ms for readers and the writer to leave.
+    Returns True when the log was emptied, False when a reader or writer kept it busy (the
+    next checkpoint will overwrite it), None for PostgreSQL (whose dead tuples and archived
+    WAL are the operator's VACUUM and retention to manage)."""
+    if engine.dialect.name != "sqlite":
+        return None
+    writers = _WRITERS.get(engine)
+    if writers is not None:
+        writers.acquire()
+    try:
+        raw = engine.raw_connection()
+        try:
+            driver: Any = raw.driver_connection
+            driver.execute("PRAGMA busy_timeout=250")
+            try:
+                busy, _, _ = driver.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            finally:
+                driver.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
+            return bool(busy == 0)
+        finally:
+            raw.close()
+    except SQLAlchemyError as exc:
+        raise StoreUnavailable(f"the store failed ({type(exc).__name__})") from exc
+    finally:
+        if writers is not None:
+            writers.release()
 
 
 @contextmanager

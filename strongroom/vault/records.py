@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +22,7 @@ from strongroom.audit import RequestContext
 from strongroom.crypto import INDEX, Binding, DataKey, Keyset
 from strongroom.errors import BadInput, Erased, NotFound
 from strongroom.instance import Instance
-from strongroom.store.engine import Tx, marks, now, transaction
+from strongroom.store.engine import Tx, marks, now, transaction, truncate_wal
 from strongroom.vault import free_text, keyring, tokens
 from strongroom.vault.classes import canonical, index_form
 from strongroom.vault.door import door
@@ -32,6 +33,7 @@ from strongroom.vault.tenants import require_tenant
 
 _CHUNK = 500
 DIGEST_SIZE = 16
+log = logging.getLogger(__name__)
 
 _RECORD = (
     "SELECT subject_id, sealed, tokens, created_at, updated_at FROM records "
@@ -372,9 +374,13 @@ def erase(
         with transaction(inst.keys, tenant=tenant) as ktx:
             keyring.delete_data_key(ktx, tenant, subject)
             shredded = tokens.release(ktx, tenant, subject)
-        return {
-            "tenant": tenant,
-            "id": subject,
-            "erased_at": stamp,
-            "tokens_shredded": shredded,
-        }
+    # Committed; now out of SQLite's write-ahead logs too, where the pages the erasure
+    # replaced (the wrapped key, the blind index) would otherwise linger.
+    for store in (inst.keys, inst.data):
+        if truncate_wal(store) is False:
+            log.warning(
+                "erasure in tenant '%s': a store's write-ahead log was busy and still holds "
+                "the replaced pages until its next checkpoint",
+                tenant,
+            )
+    return {"tenant": tenant, "id": subject, "erased_at": stamp, "tokens_shredded": shredded}

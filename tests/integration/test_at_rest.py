@@ -189,3 +189,41 @@ def test_pg_dump_taken_before_erasure_cannot_be_read_after(
             restored.close()
     finally:
         pg_server.drop(restored_db)
+
+
+@pytest.mark.parametrize("setup", ["sqlite-keyfile", "sqlite-hsm"], indirect=True)
+def test_an_erased_subjects_wrapped_key_and_index_are_nowhere_in_the_files(
+    setup: Setup, acme: TenantSpec
+) -> None:
+    """Before, the key store's write-ahead log still held the wrapped data key after the
+    erasure returned (a running process opened the record with it), and with SQLite's upstream
+    default (secure_delete off; Debian's build turns it on) freed pages kept it in the database
+    file too: every connection now turns it on itself."""
+    rows = list(customers(20, seed=32))
+    vault_records.put(setup.instance, setup.operator, "acme-bank", from_dicts(rows))
+    victim = rows[3]["id"]
+    keys_db = setup.home / "keystore.db"
+    data_db = setup.home / "strongroom.db"
+    with sqlite3.connect(keys_db) as conn:
+        (wrapped,) = conn.execute(
+            "SELECT wrapped FROM subject_keys WHERE subject_id = ?", (victim,)
+        ).fetchone()
+    with sqlite3.connect(data_db) as conn:
+        digests = [
+            bytes(d)
+            for (d,) in conn.execute(
+                "SELECT digest FROM blind_index WHERE subject_id = ?", (victim,)
+            )
+        ]
+        (sealed,) = conn.execute(
+            "SELECT sealed FROM records WHERE subject_id = ?", (victim,)
+        ).fetchone()
+    assert len(wrapped) > 40 and len(digests) >= 2
+    vault_records.erase(setup.instance, setup.operator, "acme-bank", victim)
+    files = [p for p in setup.home.iterdir() if p.name.startswith(("keystore.db", "strongroom.db"))]
+    blob = b"".join(p.read_bytes() for p in files)
+    assert bytes(wrapped) not in blob
+    assert [d for d in digests if d in blob] == []
+    assert sealed.encode() not in blob
+    with setup.instance.keys.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA secure_delete").scalar() == 1
