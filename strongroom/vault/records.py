@@ -164,9 +164,20 @@ def put(
         token_fields = [f.name for f in spec.fields if f.tokenize]
         searchable = [f for f in spec.fields if f.searchable]
         with transaction(inst.keys, tenant=tenant) as ktx:
-            keys = keyring.data_keys(inst, ktx, tenant, [s for s in subjects if s in existing])
+            # Every subject's key that exists, the record or not: a put whose data store failed
+            # after the key store committed left a key without a record, reused here (before,
+            # the subject could never be stored again: its new key clashed with that one).
+            keys = keyring.data_keys(inst, ktx, tenant, subjects)
+            for s in sorted(existing - keys.keys()):
+                raise BadInput(
+                    f"subject '{s}' has a record but no data key: its erasure did not finish; "
+                    "erase it again",
+                    file=file,
+                    line=line_of[s],
+                    field="id",
+                )
             keys.update(
-                keyring.add_data_keys(inst, ktx, tenant, [s for s in subjects if s not in existing])
+                keyring.add_data_keys(inst, ktx, tenant, [s for s in subjects if s not in keys])
             )
             cards = {values[f] for _, values in clean for f in token_fields if f in values}
             cards |= notes.cards()
@@ -341,7 +352,16 @@ def find(
         )
         if subjects:
             p.disclose("record.get", Resource(tenant, tuple(subjects)))
-        return [_masked(inst, spec, _load(p.tx, tenant, s)) for s in subjects]
+        found = []
+        for s in subjects:
+            try:
+                found.append(_masked(inst, spec, _load(p.tx, tenant, s)))
+            except Erased:
+                # An erasure whose data store failed after the key store committed: the
+                # subject is unreadable and its index rows go when the erasure is run again;
+                # meanwhile it must not fail every search that matches it.
+                continue
+        return found
 
 
 def erase(
@@ -359,7 +379,14 @@ def erase(
     resource = Resource.subject(tenant, subject)
     with door(inst, principal, "record.erase", resource, context=context) as p:
         require_tenant(inst, p.tx, tenant)
-        _load(p.tx, tenant, subject)
+        try:
+            _load(p.tx, tenant, subject)
+        except NotFound:
+            # No record, but maybe a key and tokens: a put whose data store failed after the
+            # key store committed. Those are the subject's too, and are erased as well.
+            with transaction(inst.keys, read_only=True, tenant=tenant) as ktx:
+                if not keyring.data_keys(inst, ktx, tenant, [subject]):
+                    raise
         stamp = now()
         p.tx.run("DELETE FROM records WHERE tenant_id = ? AND subject_id = ?", (tenant, subject))
         p.tx.run(

@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select, update
@@ -416,6 +419,79 @@ def test_a_card_replaced_in_one_record_is_shredded_with_the_other_who_holds_it(
     assert (
         tokens.detokenize(setup.instance, setup.operator, "acme-bank", b_token) == b["card_number"]
     )
+
+
+def _key_store_commits_then_the_data_store_fails(
+    setup: Setup, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The crash ADR 0001 allows for: the key store's transaction commits, then the data
+    store's fails (and rolls back)."""
+    real = vault_records.transaction
+
+    @contextmanager
+    def failing(engine: Any, **kw: Any) -> Iterator[Any]:
+        with real(engine, **kw) as tx:
+            yield tx
+        if engine is setup.instance.keys and not kw.get("read_only"):
+            raise StoreUnavailable("the data store failed (test)")
+
+    monkeypatch.setattr(vault_records, "transaction", failing)
+
+
+def test_a_put_cut_short_after_the_key_store_leaves_a_subject_that_can_be_put_or_erased(
+    setup: Setup, acme: TenantSpec, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before, the key left without a record made every later put of the subject a Conflict
+    and its erasure NotFound, with its card still in the token vault."""
+    rows = list(customers(3, seed=25))
+    with monkeypatch.context() as m:
+        _key_store_commits_then_the_data_store_fails(setup, m)
+        with pytest.raises(StoreUnavailable):
+            _put(setup, rows[:2])
+    with pytest.raises(NotFound):
+        vault_records.get(setup.instance, setup.operator, "acme-bank", rows[0]["id"])
+    _put(setup, rows[:1])  # stored now, under the key left behind
+    assert (
+        vault_records.reveal(
+            setup.instance, setup.operator, "acme-bank", rows[0]["id"], "iban", "why"
+        )
+        == rows[0]["iban"]
+    )
+    token = tokens.tokenize(
+        setup.instance, setup.operator, "acme-bank", "CREDIT_CARD", rows[1]["card_number"]
+    )
+    erased = vault_records.erase(setup.instance, setup.operator, "acme-bank", rows[1]["id"])
+    assert erased["tokens_shredded"] == 1
+    with pytest.raises(NotFound):
+        tokens.detokenize(setup.instance, setup.operator, "acme-bank", token)
+    with pytest.raises(NotFound):  # neither record nor key: nothing to erase
+        vault_records.erase(setup.instance, setup.operator, "acme-bank", rows[2]["id"])
+
+
+def test_an_erasure_cut_short_after_the_key_store_is_finished_by_running_it_again(
+    setup: Setup, acme: TenantSpec, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before, a put of the subject then raised KeyError (a 500 from the API), and every find
+    matching it failed with Erased."""
+    rows = list(customers(3, seed=26))
+    _put(setup, rows)
+    victim = rows[0]
+    with monkeypatch.context() as m:
+        _key_store_commits_then_the_data_store_fails(setup, m)
+        with pytest.raises(StoreUnavailable):
+            vault_records.erase(setup.instance, setup.operator, "acme-bank", victim["id"])
+    assert (
+        vault_records.find(setup.instance, setup.operator, "acme-bank", "email", victim["email"])
+        == []
+    )
+    with pytest.raises(BadInput, match="erase it again") as err:
+        _put(setup, [rows[1], victim])
+    assert (err.value.location.line, err.value.location.field) == (2, "id")
+    vault_records.erase(setup.instance, setup.operator, "acme-bank", victim["id"])
+    with pytest.raises(Erased):
+        vault_records.get(setup.instance, setup.operator, "acme-bank", victim["id"])
+    with pytest.raises(BadInput, match="was erased"):
+        _put(setup, [victim])
 
 
 def test_ciphertext_moved_to_another_row_field_or_tenant_does_not_open(
