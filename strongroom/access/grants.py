@@ -41,6 +41,7 @@ from strongroom.access.facts import GrantFact, GrantKind
 from strongroom.access.policy import Resource
 from strongroom.access.principal import Principal
 from strongroom.audit import RequestContext
+from strongroom.dlp.scanner import refuse_customer_data
 from strongroom.errors import BadInput, Conflict, Denied, NotFound
 from strongroom.instance import Instance
 from strongroom.store.engine import Tx, stamp, transaction
@@ -196,6 +197,7 @@ def request_grant(
         raise BadInput(
             f"a grant needs a reason of at least {MIN_REASON} characters", field="reason"
         )
+    refuse_customer_data(reason, "reason")
     limit = MAX_HOURS[kind]
     if (
         isinstance(hours, bool)

@@ -30,6 +30,7 @@ from strongroom.access.gate import Gather
 from strongroom.access.principal import OPERATOR
 from strongroom.audit import RequestContext
 from strongroom.audit.log import checkpoint_if_due
+from strongroom.dlp.scanner import refuse_customer_data
 from strongroom.errors import NotFound, StrongroomError
 from strongroom.instance import Instance
 from strongroom.store.engine import Tx
@@ -84,8 +85,10 @@ def door(
     *,
     details: dict[str, Any] | None = None,
 ) -> Iterator[Passage]:
-    """Raises Denied (recorded), BadInput when the installed policy file is unsound, and
-    whatever the action raises (recorded as failed)."""
+    """Raises Denied (recorded), BadInput when the installed policy file is unsound or the
+    purpose holds customer data (not recorded: the entry would keep it), and whatever the
+    action raises (recorded as failed)."""
+    refuse_customer_data(purpose, "purpose")
     stored = principal.role != OPERATOR
     try:
         with gate(

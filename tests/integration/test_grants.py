@@ -249,3 +249,23 @@ def test_a_principal_the_policy_refuses_cannot_request(inst: Instance) -> None:
         request_grant(inst, agent, "break_glass", "agent-5", "acme-bank", ["record.get"], [],
                       "I would like to look around", 1)  # fmt: skip
     assert list_grants(inst, SUPERVISOR) == []
+
+
+@pytest.mark.parametrize(
+    "reason", ["chargeback for 4111 1111 1111 1111", "customer pat.jones@example.org disputes"]
+)
+def test_a_reason_holding_customer_data_is_refused_and_not_recorded(
+    inst: Instance, reason: str
+) -> None:
+    """A grant's reason is kept in the ledger for good: no erasure could take a card out."""
+    before = _ledger_bodies(inst)
+    with pytest.raises(BadInput) as err:
+        _request(inst, reason=reason)
+    assert err.value.location.field == "reason"
+    assert reason.split()[-2] not in str(err.value)
+    assert _ledger_bodies(inst) == before
+
+
+def _ledger_bodies(inst: Instance) -> list[str]:
+    with transaction(inst.data, read_only=True) as tx:
+        return [str(b) for (b,) in tx.all("SELECT body FROM audit_entries ORDER BY seq")]

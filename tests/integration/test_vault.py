@@ -367,6 +367,35 @@ def test_erasure_makes_reveal_fail_and_shreds_its_card(setup: Setup, acme: Tenan
     )
 
 
+@pytest.mark.parametrize(
+    "purpose",
+    [
+        "check note for Zebulon zebulon.q@uniquemail.example",
+        "refund to 4111 1111 1111 1111",
+        "call back on +44 20 7123 4567",
+        "payout to GB82 WEST 1234 5698 7654 32",
+    ],
+)
+def test_a_purpose_holding_customer_data_is_refused_and_not_recorded(
+    setup: Setup, acme: TenantSpec, purpose: str
+) -> None:
+    """A purpose is kept verbatim in the append-only ledger (and its exports and client
+    slices): before, an agent's typed e-mail or card stayed there after the subject's erasure."""
+    rows = list(customers(1, seed=27))
+    _put(setup, rows)
+    before = _entries(setup)
+    with pytest.raises(BadInput) as err:
+        vault_records.reveal(
+            setup.instance, setup.operator, "acme-bank", rows[0]["id"], "email", purpose
+        )
+    assert err.value.location.field == "purpose"
+    assert _entries(setup) == before
+    shown = vault_records.reveal(
+        setup.instance, setup.operator, "acme-bank", rows[0]["id"], "email", "refund T-1001"
+    )
+    assert shown == rows[0]["email"]
+
+
 def test_an_erased_card_tokenized_again_gets_a_new_token(setup: Setup, acme: TenantSpec) -> None:
     """Tokens derived from the card with the tenant's key came back unchanged when the card
     was tokenized again after erasure, and detokenized for whoever still held the old one."""
