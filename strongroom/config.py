@@ -4,8 +4,9 @@ An instance is a directory (`STRONGROOM_HOME`, default `./.strongroom`) holding
 `instance.json` (which root-key provider to use, written by `strongroom init`), the local
 root key file when that provider is chosen, and, by default, two SQLite databases: the data
 store and, apart from it, the key store. They are apart on purpose: destroying a subject's
-data key in the key store must make every copy and backup of the data store unreadable for
-that subject, which only holds if no backup of the data store also carries the keys.
+data key in the key store must make the subject's sealed values unreadable in every copy and
+backup of the data store, which only holds if no backup of the data store also carries the
+keys (and, for a key-store backup taken before the erasure, only once it has expired).
 
 Environment variables win over `instance.json`:
 `STRONGROOM_DATABASE_URL` (e.g. `postgresql+psycopg://127.0.0.1/strongroom`) and

@@ -340,7 +340,15 @@ class _Map:
         self.line = node.start_mark.line + 1
         self.nodes: dict[str, yaml.Node] = {}
         for key, value in node.value:
-            self.nodes[str(loader.construct_object(key, deep=True))] = value
+            line = key.start_mark.line + 1
+            if not isinstance(key, yaml.ScalarNode):
+                raise BadInput(f"the keys of {what} are plain names", file=file, line=line)
+            if key.value in self.nodes:  # YAML keeps the last silently: an `expect` overridden
+                raise BadInput(
+                    f"'{key.value[:40]}' is given twice in {what}", file=file, line=line,
+                    field=key.value[:40],
+                )  # fmt: skip
+            self.nodes[key.value] = value
 
     def only(self, *keys: str) -> None:
         for key, value in self.nodes.items():
@@ -359,7 +367,14 @@ class _Map:
 
     def value(self, key: str) -> Any:
         node = self.nodes.get(key)
-        return None if node is None else self.loader.construct_object(node, deep=True)
+        if node is None:
+            return None
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except (yaml.YAMLError, ValueError) as exc:
+            # A tag the safe loader refuses (!!python/object), or a date that is none
+            # (2026-13-45): a traceback before.
+            raise self.bad(key, "not a value a case can hold") from exc
 
     def text(self, key: str, required: bool = False) -> str | None:
         v = self.value(key)
@@ -411,9 +426,11 @@ class _Map:
 def parse_cases(text: str, file: str) -> list[Case]:
     """The cases of a YAML file: a list, or a mapping with `cases:`. Raises BadInput naming
     the file, line and field of the first problem."""
-    loader = yaml.SafeLoader(text)
     try:
+        loader = yaml.SafeLoader(text)  # reads the first characters: a NUL is refused here
         root = loader.get_single_node()
+    except RecursionError as exc:
+        raise BadInput("not read: lists or mappings nested too deeply", file=file) from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None

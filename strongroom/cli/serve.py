@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import logging
 import os
+import ssl
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -66,7 +67,18 @@ def _tls(
     if cert is not None and key is not None:
         for path, name in ((cert, "--tls-cert"), (key, "--tls-key")):
             if not path.is_file():
-                raise BadInput("no such file", file=str(path), field=name)
+                what = "a directory, not a file" if path.is_dir() else "no such file"
+                raise BadInput(what, file=str(path), field=name)
+        # Loaded here as the server will, so that a wrong file is a clear error, not uvicorn's
+        # traceback after start-up.
+        try:
+            ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(cert, key)
+        except (ssl.SSLError, OSError) as exc:
+            raise BadInput(
+                "not a PEM certificate (chain) and its matching, unencrypted private key",
+                file=str(cert),
+                field="--tls-cert",
+            ) from exc
         return cert, key
     from strongroom.crypto.tls import ensure_server_certificate
 

@@ -4,8 +4,9 @@ Every subject (one customer of one tenant) has its own 256-bit data key. Values 
 with AES-256-GCM under that key, with associated data that binds tenant, subject and field:
 a sealed value copied to another row, field or tenant does not open. The data key itself is
 stored only wrapped by the tenant's `data` keyset (Tink AEAD) in the key store, bound to
-tenant and subject; destroying that wrapped key erases the subject from every copy of the
-data store (crypto-shredding).
+tenant and subject; destroying that wrapped key makes the subject's sealed values unreadable
+in every copy of the data store (crypto-shredding; a key-store copy taken before still holds
+the key).
 
 Sealed value layout: `b"\\x01" || nonce (12) || ciphertext+tag`.
 """

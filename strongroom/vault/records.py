@@ -372,7 +372,8 @@ def erase(
     context: RequestContext | None = None,
 ) -> dict[str, object]:
     """Erase a subject for good: destroy its data key (every copy of its sealed values becomes
-    unreadable, backups included), shred card tokens only it held, and drop its rows.
+    unreadable, data-store backups included), shred the cards it holds or held that no other
+    subject holds now, drop its rows, and empty SQLite's write-ahead logs of them.
 
     Raises NotFound, Erased (already erased).
     """

@@ -97,7 +97,12 @@ class _Reader:
     def scalar(self, node: Node, field: str) -> Any:
         if not isinstance(node, ScalarNode):
             raise self.fail(node, field, "expected a single value")
-        return yaml.safe_load(yaml.serialize(node))
+        try:
+            return yaml.safe_load(yaml.serialize(node))
+        except (yaml.YAMLError, ValueError) as exc:
+            # A tag the safe loader refuses (!!python/object), or a value its resolver takes
+            # for a date that is none (2026-13-45): a traceback before.
+            raise self.fail(node, field, "not a value a spec can hold") from exc
 
     def string(self, node: Node, field: str) -> str:
         value = self.scalar(node, field)
@@ -168,6 +173,8 @@ def parse_spec(text: str, file: str = "<spec>") -> TenantSpec:
     r = _Reader(file)
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except RecursionError as exc:
+        raise BadInput("not read: lists or mappings nested too deeply", file=file) from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise BadInput(

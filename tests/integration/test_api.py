@@ -801,6 +801,18 @@ def test_serve_refuses_half_a_certificate(api_home: ApiHome, serve_process: Any)
     assert "--tls-cert and --tls-key go together" in err
 
 
+def test_serve_refuses_a_file_that_is_not_a_certificate_and_key(
+    api_home: ApiHome, serve_process: Any, tmp_path: Path
+) -> None:
+    """uvicorn failed on it after start-up with an ssl.SSLError traceback, exit 1."""
+    junk = tmp_path / "junk.pem"
+    junk.write_text("not a certificate\n")
+    proc, _ = serve_process("--tls-cert", str(junk), "--tls-key", str(junk))
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 2, err
+    assert "not a PEM certificate" in err and str(junk) in err and "Traceback" not in err
+
+
 def test_a_burst_of_parallel_requests_queues_instead_of_failing(
     permit_all: None, api_home: ApiHome, api_server: ApiServer
 ) -> None:

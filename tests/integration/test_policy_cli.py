@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from strongroom.access.cedar import DEFAULT_SOURCE, POLICY_FILE, default_policy_text, parse_policy
+from strongroom.errors import BadInput
 from tests.integration.test_cli import Cli
 
 CASES = """\
@@ -312,6 +313,32 @@ def test_test_names_the_line_and_field_of_a_bad_case(bare: Cli, tmp_path: Path) 
     cases.write_text(CASES.replace("expect: allow", "expect: maybe", 1))
     err = json.loads(bare("policy", "test", str(cases), "--json", code=2).stderr)
     assert (err["line"], err["field"]) == (14, "expect")
+
+
+@pytest.mark.parametrize(
+    ("change", "line", "field"),
+    [
+        # YAML keeps the last of two keys: the first case's expectation was overridden unsaid.
+        (("    expect: allow\n", "    expect: deny\n    expect: allow\n"), 15, "expect"),
+        (("    purpose: refund on T-1\n", "    purpose: !!python/object:os.system R\n"), 6,
+         "purpose"),
+        (("      mfa_age_s: 120\n", "      mfa_age_s: 2026-13-45\n"), 12, "mfa_age_s"),
+        (("    action: record.get\n", "    action: refund\x00\n"), None, None),
+        (("cases:\n", "cases: " + "[" * 5000 + "]" * 5000 + "\n"), None, None),
+    ],
+)  # fmt: skip
+def test_yaml_the_safe_loader_refuses_is_bad_input_naming_the_line(
+    change: tuple[str, str], line: int | None, field: str | None
+) -> None:
+    """Each was a Python traceback (ConstructorError, ValueError, ReaderError, RecursionError)
+    or silently taken."""
+    from strongroom.cli.policy import parse_cases
+
+    with pytest.raises(BadInput) as err:
+        parse_cases(CASES.replace(*change, 1), "cases.yaml")
+    assert err.value.location.file == "cases.yaml"
+    if line is not None:
+        assert (err.value.location.line, err.value.location.field) == (line, field)
 
 
 def test_install_needs_an_instance(bare: Cli, tmp_path: Path) -> None:

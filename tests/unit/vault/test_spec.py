@@ -27,6 +27,15 @@ def test_example_spec_parses_with_default_masks() -> None:
     ("text", "line", "field"),
     [
         (HEAD + "  a: {class: NOPE}\n", 5, "fields.a.class"),
+        # Values YAML's resolver or safe loader refuse: a ValueError or ConstructorError
+        # traceback before.
+        (HEAD + "  e: {class: EMAIL_ADDRESS, searchable: 2026-02-30}\n", 5, "fields.e.searchable"),
+        (HEAD + "  a: {class: PERSON, mask: !!python/object:os.system R}\n", 5, "fields.a.mask"),
+        (
+            "tenant: acme\nname: A\nretention_days: 2026-13-45\nfields:\n  a: {class: PERSON}\n",
+            3,
+            "retention_days",
+        ),
         (HEAD + "  a: {class: PERSON, mask: stars}\n", 5, "fields.a.mask"),
         (HEAD + "  e: {class: EMAIL_ADDRESS, searchabel: true}\n", 5, "fields.e.searchabel"),
         (HEAD + "  c: {class: CREDIT_CARD, searchable: true}\n", 5, "fields.c.searchable"),
@@ -90,7 +99,9 @@ def test_bad_spec_names_line_and_field(text: str, line: int, field: str) -> None
     assert f"acme.yaml:{line}" in err.value.message
 
 
-@pytest.mark.parametrize("text", ["", "tenant: [unclosed\n", "- a list\n"])
+@pytest.mark.parametrize(
+    "text", ["", "tenant: [unclosed\n", "- a list\n", "tenant: " + "[" * 5000 + "]" * 5000]
+)
 def test_unusable_yaml_is_bad_input_with_the_file(text: str) -> None:
     with pytest.raises(BadInput) as err:
         parse_spec(text, "x.yaml")
