@@ -20,7 +20,9 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check strongroom tests bench
 	$(BIN)/mypy
-	$(BIN)/pytest -q
+	# Two processes (the machine's two cores): 8 minutes instead of 12.5 on a slow machine. A
+	# test module stays in one process, with its module fixtures (--dist loadfile).
+	$(BIN)/pytest -q -n 2 --dist loadfile
 
 bench: $(STAMP)
 	$(BIN)/python bench/vault.py
