@@ -6,9 +6,11 @@ STRONGROOM_REQUIRE_POSTGRES=1 or STRONGROOM_REQUIRE_HSM=1 (as CI sets them).
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
+import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,6 +23,7 @@ from strongroom.access import Principal, local_operator
 from strongroom.config import HsmSettings
 from strongroom.instance import Instance, init_instance
 from strongroom.sim.customers import SPEC_YAML
+from strongroom.store.wall import APP_ROLE
 from strongroom.vault import tenants
 from strongroom.vault.spec import TenantSpec, parse_spec
 
@@ -70,7 +73,23 @@ def pg_server() -> PgServer:
             conn.execute("SELECT 1")
     except psycopg.Error as exc:
         _missing("PostgreSQL", "STRONGROOM_REQUIRE_POSTGRES", str(exc).strip())
+    _app_role_once()
     return PgServer(PG_ADMIN)
+
+
+def _app_role_once() -> None:
+    """The cluster-wide application role, made before any test migrates a database: under
+    `pytest -n 2` two first migrations on a fresh cluster would otherwise both create it and
+    grant it, and catalogue updates of one role at once can fail. A lock file orders the
+    processes of one run."""
+    lock = Path(tempfile.gettempdir()) / "strongroom-tests-pg-role.lock"
+    with lock.open("w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (APP_ROLE,))
+            if exists.fetchone() is None:
+                conn.execute(f"CREATE ROLE {APP_ROLE} NOLOGIN NOSUPERUSER NOBYPASSRLS NOINHERIT")
+            conn.execute(f"GRANT {APP_ROLE} TO CURRENT_USER")
 
 
 @pytest.fixture
