@@ -42,6 +42,7 @@ from strongroom.store.wall import APP_ROLE, TENANT_SETTING
 Row = tuple[Any, ...]
 _PYFORMAT: dict[str, str] = {}  # SQL with `?` markers -> the same for psycopg's `%s` style
 BUSY_TIMEOUT_S = 30.0  # how long a SQLite writer waits for the write lock
+_BUSY_TIMEOUT = f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}"
 
 
 def now() -> str:
@@ -94,7 +95,7 @@ def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
+    cur.execute(_BUSY_TIMEOUT)
     # Deleted rows are overwritten with zeros, not left in free pages: an erased subject's
     # wrapped data key must not stay readable in the key store's file. Upstream SQLite's
     # default is off (Debian's build turns it on, which is why tests alone did not show it).
@@ -124,7 +125,7 @@ def truncate_wal(engine: Engine) -> bool | None:
             try:
                 busy, _, _ = driver.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
             finally:
-                driver.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
+                driver.execute(_BUSY_TIMEOUT)
             return bool(busy == 0)
         finally:
             raw.close()

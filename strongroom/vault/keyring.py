@@ -144,6 +144,8 @@ def add_data_keys(
 ) -> dict[str, tuple[DataKey, int]]:
     """New data keys for these subjects, wrapped under the tenant's primary key version (the
     stored keyset's: a rotation by another process counts from the moment it committed)."""
+    if not subjects:  # a put of known subjects only: no keyset read from the store
+        return {}
     ks = keyset(inst, tx, tenant, DATA, current=True)
     stamp = now()
     version = ks.primary_version
@@ -154,6 +156,16 @@ def add_data_keys(
         [(tenant, s, k.wrap(ks, tenant, s), version, stamp) for s, k in keys.items()],
     )
     return {s: (k, version) for s, k in keys.items()}
+
+
+def has_data_key(tx: Tx, tenant: str, subject: str) -> bool:
+    """Whether the key store holds a key for the subject (nothing is unwrapped)."""
+    return (
+        tx.one(
+            "SELECT 1 FROM subject_keys WHERE tenant_id = ? AND subject_id = ?", (tenant, subject)
+        )
+        is not None
+    )
 
 
 def delete_data_key(tx: Tx, tenant: str, subject: str) -> None:

@@ -386,7 +386,7 @@ def erase(
             # No record, but maybe a key and tokens: a put whose data store failed after the
             # key store committed. Those are the subject's too, and are erased as well.
             with transaction(inst.keys, read_only=True, tenant=tenant) as ktx:
-                if not keyring.data_keys(inst, ktx, tenant, [subject]):
+                if not keyring.has_data_key(ktx, tenant, subject):
                     raise
         stamp = now()
         p.tx.run("DELETE FROM records WHERE tenant_id = ? AND subject_id = ?", (tenant, subject))
