@@ -121,11 +121,20 @@ class _Standing:
     forbids: tuple[Rule, ...]
 
 
-def grant_resource(tenant: str, grantee: str, kind: str, requester: str | None = None) -> Resource:
+def grant_resource(
+    tenant: str,
+    grantee: str,
+    kind: str,
+    requester: str | None = None,
+    grantee_role: str | None = None,
+) -> Resource:
     """The resource of a grant.request / grant.approve / grant.revoke: the tenant, the grantee
-    as subject, and the grant's kind and requester in `fields` as `kind=…`, `requester=…`
-    (which the ledger then shows too). An approval without a requester is refused."""
+    as subject, and the grant's kind, requester and (on a request) the grantee's role in
+    `fields` as `kind=…`, `requester=…`, `role=…` (which the ledger then shows too), so the
+    policy can refuse a grant its grantee could never use. An approval without a requester is
+    refused."""
     fields = (f"{_KIND}{kind}",) + ((f"{_REQUESTER}{requester}",) if requester else ())
+    fields += (f"{_ROLE}{grantee_role}",) if grantee_role else ()
     return Resource(tenant, (grantee,), fields)
 
 
@@ -448,7 +457,7 @@ def _entities(principal: Principal, action: str, resource: Resource, facts: Fact
         what["tenant"] = resource.tenant
     if action.startswith("grant."):
         what.update(_grant_descriptor(resource.fields))
-    elif action == "principal.reset":
+    if action.startswith("grant.") or action == "principal.reset":
         roles = [f.removeprefix(_ROLE) for f in resource.fields if f.startswith(_ROLE)]
         if len(roles) == 1:  # none or two: left out, which the policy refuses
             what["target_role"] = roles[0]

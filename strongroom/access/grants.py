@@ -7,6 +7,11 @@ What this module guarantees:
   `MAX_HOURS["break_glass"]` (4) for break-glass, `MAX_HOURS["vendor"]` (72, three working
   days of a vendor's engagement) for vendor access. It is `pending` until approved, `active`
   once approved and until it ends, then `expired`; `revoked` ends it at once.
+- The grantee is a principal that exists, is not disabled, and has a role that can use the
+  kind (`GRANTEE_ROLES`: break-glass is for staff, a vendor grant for a vendor), or the request
+  fails, recorded (`NotFound`, `BadInput` naming `grantee`): a grant its grantee could never
+  use would otherwise sit approved and unused. The policy sees the grantee's role too
+  (`target_role`).
 - The approver is a second person: neither the requester nor the grantee
   (`Denied`, condition `second-person`). Whether a role may request, approve, revoke or list
   is the policy's decision, not this module's.
@@ -38,8 +43,9 @@ from typing import Any, Literal, cast, get_args
 
 from strongroom.access.cedar import grant_resource
 from strongroom.access.facts import GrantFact, GrantKind
+from strongroom.access.passwords import load
 from strongroom.access.policy import Resource
-from strongroom.access.principal import Principal
+from strongroom.access.principal import AGENT, SECURITY_OFFICER, SUPERVISOR, VENDOR, Principal
 from strongroom.audit import RequestContext
 from strongroom.dlp.scanner import refuse_customer_data
 from strongroom.errors import BadInput, Conflict, Denied, NotFound
@@ -49,6 +55,12 @@ from strongroom.store.engine import Tx, stamp, transaction
 GrantStatus = Literal["pending", "active", "expired", "revoked"]
 GRANT_KINDS: tuple[GrantKind, ...] = get_args(GrantKind)
 MAX_HOURS: dict[GrantKind, float] = {"break_glass": 4.0, "vendor": 72.0}
+# Who can use each kind, as the default policy's `break-glass` and `vendor-under-grant` permit:
+# a grant for anyone else could never open anything.
+GRANTEE_ROLES: dict[GrantKind, tuple[str, ...]] = {
+    "break_glass": (AGENT, SUPERVISOR, SECURITY_OFFICER),
+    "vendor": (VENDOR,),
+}
 MIN_REASON = 10
 # What a grant can open: the vault's data actions. Administrative actions are never granted.
 GRANTABLE_ACTIONS = (
@@ -174,7 +186,8 @@ def request_grant(
 
     Raises BadInput (naming the field) for an unknown kind or action, a field the tenant does
     not have, a reason shorter than MIN_REASON, hours beyond the kind's limit; NotFound for an
-    unknown tenant; Denied when the policy refuses.
+    unknown tenant or grantee; Denied when the policy refuses (a grantee whose role cannot use
+    the kind: condition `role`).
     """
     from strongroom.vault.door import door
     from strongroom.vault.tenants import require_tenant
@@ -211,10 +224,25 @@ def request_grant(
     gid = "g-" + secrets.token_hex(6)
     start = datetime.now(UTC)
     starts_at, ends_at = stamp(start), stamp(start + timedelta(hours=hours))
-    resource = grant_resource(tenant, grantee, kind, actor.id)
+    with transaction(inst.data, read_only=True) as tx:
+        seen = load(tx, grantee)  # read again inside, in the request's own transaction
+    resource = grant_resource(tenant, grantee, kind, actor.id, seen.role if seen else None)
     details = {"grant": gid, "kind": kind}
     with door(inst, actor, "grant.request", resource, reason, context, details=details) as p:
         spec = require_tenant(inst, p.tx, tenant)
+        account = load(p.tx, grantee)
+        if account is None:
+            raise NotFound(f"no principal {grantee!r} to grant to")
+        if account.disabled_at is not None:
+            raise BadInput(f"principal {grantee!r} is disabled", field="grantee")
+        if account.role not in GRANTEE_ROLES[kind]:
+            raise BadInput(
+                f"{grantee!r} is a {account.role}; a {kind} grant is for a "
+                + " or ".join(GRANTEE_ROLES[kind]),
+                field="grantee",
+            )
+        if seen is None or account.role != seen.role:
+            raise Conflict(f"principal {grantee!r} changed while the grant was asked; ask again")
         missing = [f for f in names if spec.field(f) is None]
         if missing:
             raise BadInput(f"tenant {tenant!r} has no field {', '.join(missing)}", field="fields")

@@ -1,6 +1,10 @@
 """The `strongroom` command. Commands are thin: parse, call one service, render.
 
 Exit codes, decided here and nowhere else: 0 success, 2 bad input, 1 any other failure.
+An argument that names something that does not exist (`--tenant nope`, an unknown principal,
+grant, record or ledger index) is bad input too: the caller can fix it by retyping, exactly as
+with a malformed file, and a script should not tell it apart from a typo in a file. An erased
+subject is not: the name was right, and the data is gone for good (exit 1).
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from typing import Any, TypeVar
 
 import typer
 
-from strongroom.errors import BadInput, StrongroomError
+from strongroom.errors import BadInput, Erased, NotFound, StrongroomError
 
 T = TypeVar("T")
 
@@ -35,12 +39,16 @@ EXIT_FAILURE = 1
 EXIT_BAD_INPUT = 2
 
 
+def _bad_input(exc: StrongroomError) -> bool:
+    return isinstance(exc, BadInput) or (isinstance(exc, NotFound) and not isinstance(exc, Erased))
+
+
 def run(as_json: bool, action: Callable[[], T], render: Callable[[T], None]) -> None:
     """Call a service and render its result, mapping errors to exit codes and messages."""
     try:
         result = action()
     except StrongroomError as exc:
-        code = EXIT_BAD_INPUT if isinstance(exc, BadInput) else EXIT_FAILURE
+        code = EXIT_BAD_INPUT if _bad_input(exc) else EXIT_FAILURE
         if as_json:
             sys.stderr.write(json.dumps(exc.to_dict()) + "\n")
         else:

@@ -480,7 +480,7 @@ def _case(m: _Map, n: int) -> Case:
 def _resource(r: _Map | None) -> Resource:
     if r is None:
         return Resource(None)
-    r.only("tenant", "subject", "subjects", "fields", "kind", "requester")
+    r.only("tenant", "subject", "subjects", "fields", "kind", "requester", "role")
     tenant = r.text("tenant")
     subject = r.text("subject")
     subjects = ((subject,) if subject is not None else ()) + r.texts("subjects")
@@ -488,7 +488,7 @@ def _resource(r: _Map | None) -> Resource:
     if kind is not None:
         if tenant is None or len(subjects) != 1:
             raise r.bad("kind", "a grant's resource names its tenant and its grantee as subject")
-        return grant_resource(tenant, subjects[0], kind, r.text("requester"))
+        return grant_resource(tenant, subjects[0], kind, r.text("requester"), r.text("role"))
     return Resource(tenant, subjects, r.texts("fields"))
 
 

@@ -108,8 +108,8 @@ BAD = [
     (("alert", "list", "--actor", "two words"), 2, "actor"),
     (("alert", "list", "--tenant", "Acme Bank"), 2, "tenant"),
     (("alert", "list", "--since", "2026-11-24T09:00:00"), 2, "offset"),
-    (("alert", "show", "a-000000000000"), 1, "no alert"),
-    (("alert", "ack", "a-000000000000", "--note", "x"), 1, "no alert"),
+    (("alert", "show", "a-000000000000"), 2, "no alert"),
+    (("alert", "ack", "a-000000000000", "--note", "x"), 2, "no alert"),
     (("alert", "ack", "a-000000000000", "--note", "  "), 2, "note"),
 ]
 

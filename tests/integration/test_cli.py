@@ -150,11 +150,40 @@ def test_bad_spec_exits_2_naming_file_line_and_field(
     assert f"{path}:{line}" in human and field in human
 
 
-def test_usage_errors_and_unknown_things(cli: Cli) -> None:
+def test_usage_errors_and_unknown_things(cli: Cli, tmp_path: Path) -> None:
+    rows = tmp_path / "one.jsonl"
+    rows.write_text(json.dumps(next(iter(customers(1, seed=3)))) + "\n")
     cli("record", "find", "--tenant", "acme-bank", "email", code=2)
     cli("record", "find", "--tenant", "acme-bank", "notes=hello", code=2)
-    cli("record", "get", "--tenant", "acme-bank", "nobody", code=1)
-    cli("record", "get", "--tenant", "nobank", "c-1", code=1)
+    cli("record", "get", "--tenant", "acme-bank", "nobody", code=2)
+    cli("record", "get", "--tenant", "nobank", "c-1", code=2)
+    # An unknown --tenant is bad input for every command that takes one, as it is for a
+    # ticket file naming one: the caller retypes it (exit 2, the tenant named).
+    for args in (
+        ("record", "put", "--tenant", "nobank", str(rows)),
+        ("token", "tokenize", "--tenant", "nobank", "4111111111111111"),
+        (
+            "grant",
+            "request",
+            "--tenant",
+            "nobank",
+            "--grantee",
+            "sam",
+            "--kind",
+            "break_glass",
+            "--actions",
+            "record.get",
+            "--fields",
+            "card_number",
+            "--reason",
+            "incident 7 review",
+            "--hours",
+            "1",
+        ),
+        ("principal", "add", "pat", "--role", "agent", "--tenant", "nobank", "--site", "lon-1"),
+    ):
+        assert "nobank" in cli(*args, code=2).stderr, args
+    # An erased subject is not a typo: the data is gone for good (exit 1).
     cli("record", "reveal", "--tenant", "acme-bank", "c-1", "email", code=2)  # --purpose missing
     cli("token", "detokenize", "--tenant", "acme-bank", "4111111111111111", code=2)
     cli("record", "put", "--tenant", "acme-bank", "/nonexistent.jsonl", code=2)

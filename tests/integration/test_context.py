@@ -14,6 +14,7 @@ from strongroom.access.context import Kind, ingest
 from strongroom.access.evidence import gather
 from strongroom.access.facts import Facts
 from strongroom.access.grants import request_grant
+from strongroom.access.identity import add_principal
 from strongroom.audit.search import Filters, entries
 from strongroom.errors import BadInput, Denied
 from strongroom.instance import Instance
@@ -41,6 +42,7 @@ def _t(hours: float) -> str:
 def inst(setup: Setup) -> Iterator[Instance]:
     tenants.create(setup.instance, setup.operator, demo_spec("acme-bank"))
     tenants.create(setup.instance, setup.operator, demo_spec("zeta-retail"))
+    add_principal(setup.instance, setup.operator, "agent-17", "agent", "acme-bank", "ldn-1")
     yield setup.instance
 
 

@@ -39,6 +39,7 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Cli:
         spec = tmp_path / f"{tenant}.yaml"
         spec.write_text(SPEC_YAML.format(tenant=tenant, name=tenant.title()))
         c("tenant", "create", str(spec))
+    c("principal", "add", "agent-17", "--role", "agent", "--tenant", "acme-bank", "--site", "ldn-1")
     return c
 
 
@@ -203,7 +204,7 @@ def test_a_grant_needs_a_second_person(cli: Cli, inst: Instance) -> None:
     assert revoked["status"] == "revoked"
     assert "revoked" in cli("grant", "list").stdout
     cli("grant", "revoke", g["id"], code=1)
-    cli("grant", "approve", "g-000000000000", code=1)
+    cli("grant", "approve", "g-000000000000", code=2)
 
 
 @pytest.mark.parametrize(

@@ -149,7 +149,7 @@ def test_tokenize_gives_tokens_that_detokenize_to_the_card(cli: Cli, tmp_path: P
     assert back.stdout.strip() == CARD
 
 
-def test_an_unknown_tenant_is_a_failure_naming_it(cli: Cli, tmp_path: Path) -> None:
+def test_an_unknown_tenant_is_bad_input_naming_it(cli: Cli, tmp_path: Path) -> None:
     plain = write(tmp_path, "notes.txt", [WITH_CARD])
     args = ("dlp", "redact", str(plain), "--operator", "hash", "--tenant", "nope-bank")
-    assert "nope-bank" in cli(*args, code=1).stderr
+    assert "nope-bank" in cli(*args, code=2).stderr

@@ -17,6 +17,7 @@ from strongroom.access.grants import (
     request_grant,
     revoke_grant,
 )
+from strongroom.access.identity import add_principal, disable_principal
 from strongroom.access.principal import OPERATOR
 from strongroom.audit.search import Filters, entries
 from strongroom.errors import BadInput, Conflict, Denied, NotFound
@@ -31,12 +32,16 @@ pytestmark = pytest.mark.parametrize("setup", ["sqlite-keyfile", "postgres-keyfi
 SUPERVISOR = Principal(PrincipalId("operator:supervisor"), OPERATOR)
 SECOND = Principal(PrincipalId("operator:second"), OPERATOR)
 GRANTEE = "agent-17"
+VENDOR = "mailhouse-1"
 
 
 @pytest.fixture
 def inst(setup: Setup) -> Iterator[Instance]:
     tenants.create(setup.instance, setup.operator, demo_spec("acme-bank"))
     tenants.create(setup.instance, setup.operator, demo_spec("zeta-retail"))
+    for name, role, site in ((GRANTEE, "agent", "lon-1"), ("agent-18", "agent", "lon-1")):
+        add_principal(setup.instance, setup.operator, name, role, "acme-bank", site)
+    add_principal(setup.instance, setup.operator, VENDOR, "vendor", "acme-bank")
     yield setup.instance
 
 
@@ -148,11 +153,41 @@ def test_held_is_per_grantee_and_tenant(inst: Instance) -> None:
 
 
 def test_a_vendor_grant_lasts_up_to_seventy_two_hours(inst: Instance) -> None:
-    g = _request(inst, kind="vendor", hours=72, actions=["record.get"], fields=[])
+    g = _request(inst, kind="vendor", grantee=VENDOR, hours=72, actions=["record.get"], fields=[])
     assert g.kind == "vendor" and g.fields == ()
     with pytest.raises(BadInput) as err:
-        _request(inst, kind="vendor", hours=72.5)
+        _request(inst, kind="vendor", grantee=VENDOR, hours=72.5)
     assert err.value.location.field == "hours"
+
+
+@pytest.mark.parametrize(("kind", "grantee"), [("vendor", GRANTEE), ("break_glass", VENDOR)])
+def test_a_grant_its_grantee_could_never_use_is_refused_naming_the_grantee(
+    inst: Instance, kind: str, grantee: str
+) -> None:
+    with pytest.raises(BadInput) as err:
+        _request(inst, kind=kind, grantee=grantee, hours=1)
+    assert err.value.location.field == "grantee"
+    role = "agent" if grantee == GRANTEE else "vendor"
+    assert f"is a {role}" in err.value.message
+    assert list_grants(inst, SUPERVISOR) == []
+    logged = [e for _, e in entries(inst, Filters(action="grant.request"))]
+    assert [e["outcome"]["decision"] for e in logged] == ["failed"]
+    assert f"role={role}" in logged[0]["resource"]["fields"]
+
+
+def test_a_grant_for_no_one_or_a_disabled_principal_is_refused_and_recorded(
+    inst: Instance,
+) -> None:
+    with pytest.raises(NotFound) as missing:
+        _request(inst, grantee="agent-99")
+    assert "agent-99" in missing.value.message
+    disable_principal(inst, SUPERVISOR, "agent-18")
+    with pytest.raises(BadInput) as disabled:
+        _request(inst, grantee="agent-18")
+    assert disabled.value.location.field == "grantee"
+    assert list_grants(inst, SUPERVISOR) == []
+    logged = [e for _, e in entries(inst, Filters(action="grant.request"))]
+    assert [e["outcome"]["decision"] for e in logged] == ["failed", "failed"]
 
 
 @pytest.mark.parametrize(
@@ -238,7 +273,11 @@ def test_every_grant_action_is_in_the_ledger_as_break_glass(inst: Instance) -> N
     request = next(e for _, e in entries(inst, Filters(action="grant.request")))
     assert request["purpose"] == "chargeback dispute on T-1001"
     # The policy's grant resource: kind and requester ride in the fields (cedar.grant_resource).
-    assert request["resource"]["fields"] == ["kind=break_glass", f"requester={SUPERVISOR.id}"]
+    assert request["resource"]["fields"] == [
+        "kind=break_glass",
+        f"requester={SUPERVISOR.id}",
+        "role=agent",
+    ]
     refused = next(e for _, e in entries(inst, Filters(action="grant.approve")))
     assert "denied" in refused["outcome"]["reason"]
 

@@ -107,7 +107,7 @@ def test_reset_shows_new_credentials_once_and_they_work(cli: Cli) -> None:
     cli("principal", "add", "crm-sync", "--role", "service", "--tenant", "acme-bank")
     err = json.loads(cli("principal", "reset", "crm-sync", "--json", code=2).stderr)
     assert err["field"] == "name" and "API keys" in err["message"]
-    assert "no principal 'nobody'" in cli("principal", "reset", "nobody", code=1).stderr
+    assert "no principal 'nobody'" in cli("principal", "reset", "nobody", code=2).stderr
 
 
 def test_an_api_key_is_rotated_by_id_and_the_old_one_stops_working(cli: Cli) -> None:
@@ -139,7 +139,7 @@ def test_an_api_key_is_rotated_by_id_and_the_old_one_stops_working(cli: Cli) -> 
         assert identity.authenticate(inst, str(new["api_key"])).id == "crm-sync"
     finally:
         inst.close()
-    missing = cli("principal", "revoke-key", "crm-sync", "0" * 24, code=1).stderr
+    missing = cli("principal", "revoke-key", "crm-sync", "0" * 24, code=2).stderr
     assert "has no API key" in missing and "principal keys" in missing
 
 
@@ -159,14 +159,14 @@ def test_bad_input_exits_2_naming_the_field(cli: Cli, args: list[str], field: st
     assert f"field '{field}'" in cli("principal", *args, code=2).stderr
 
 
-def test_failures_exit_1_with_a_message(cli: Cli) -> None:
+def test_failures_exit_1_and_unknown_names_exit_2_with_a_message(cli: Cli) -> None:
     cli("principal", "add", "sam", "--role", "supervisor")
     assert "already exists" in cli("principal", "add", "sam", "--role", "supervisor", code=1).stderr
-    assert "no principal 'nobody'" in cli("principal", "disable", "nobody", code=1).stderr
+    assert "no principal 'nobody'" in cli("principal", "disable", "nobody", code=2).stderr
     assert (
         "no tenant"
         in cli(
-            "principal", "add", "aud", "--role", "client_auditor", "--tenant", "nope", code=1
+            "principal", "add", "aud", "--role", "client_auditor", "--tenant", "nope", code=2
         ).stderr
     )
     err = json.loads(cli("principal", "apikey", "sam", "--json", code=2).stderr)
