@@ -5,8 +5,9 @@ alerts out (`run`), or scored against the simulator's labels (`eval`).
 
 Output contract: with `--json`, stdout carries only JSON (one alert a line for `run`, one report
 for `eval`). What was read and what was skipped goes to stderr, always, so that a malformed
-line is never silent. `--strict` turns the first malformed line into bad input (exit 2).
-Events are streamed: only alerts are held.
+line is never silent. `--strict` turns the first malformed line into bad input (exit 2) with
+nothing on stdout: its alerts are held until the last line has been read, so that a script never
+takes the alerts before a bad line for a whole run's. Events are streamed: only alerts are held.
 """
 
 from __future__ import annotations
@@ -120,7 +121,9 @@ def run_(
 
     Example: strongroom detect run --events events.jsonl --context ctx/ --json > alerts.jsonl
     """
-    show = _emit_json if as_json else _AlertTable()
+    printer = _emit_json if as_json else _AlertTable()
+    held: list[Alert] = []
+    show = held.append if strict else printer
 
     def action() -> _Read:
         ctx = load_context(context, strict)
@@ -134,6 +137,8 @@ def run_(
         for a in auditor.finish():
             alerts += 1
             show(a)
+        for a in held:  # reached only when every line was well formed
+            printer(a)
         return _Read(auditor.events, alerts, skipped, ctx.skipped)
 
     def render(read: _Read) -> None:

@@ -172,6 +172,27 @@ def test_strict_stops_at_the_first_malformed_event_line_with_exit_2(
     assert ":3" not in res.stderr
 
 
+@pytest.mark.parametrize("as_json", [True, False])
+def test_strict_prints_no_alert_of_a_run_a_later_line_ends(
+    tmp_path: Path, files: tuple[Path, Path], as_json: bool
+) -> None:
+    _, ctx = files
+    events = _jsonl(
+        tmp_path / "events.jsonl",
+        _event("a-1", 0, "record.export"),
+        {**_event("a-1", 1), "count": -3},
+    )
+    args = ("run", "--events", str(events), "--context", str(ctx), "--strict")
+    res = _detect(*args, *(("--json",) if as_json else ()))
+    assert res.exit_code == 2
+    assert res.stdout == ""
+    # The same alert is printed once the stream is whole.
+    _jsonl(events, _event("a-1", 0, "record.export"), _event("a-1", 1))
+    whole = _detect(*args, "--json")
+    assert whole.exit_code == 0, whole.output
+    assert [json.loads(line)["actor"] for line in whole.stdout.splitlines()] == ["a-1"]
+
+
 def test_malformed_context_lines_are_skipped_and_reported(
     files: tuple[Path, Path],
 ) -> None:
