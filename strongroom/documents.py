@@ -8,6 +8,7 @@ business; this module only refuses what is not a document at all.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -34,11 +35,33 @@ def read_documents(path: Path, *, columns: tuple[str, ...] = ()) -> list[tuple[i
 
 
 def read_text(path: Path) -> str:
-    """The file as UTF-8 text. Raises BadInput naming the file when it cannot be read."""
+    """The file as UTF-8 text, through `decode`: the one way every command reads a text file,
+    so a BOM or a stray byte means the same in a records file, a tenant spec, a policy or a
+    transcript. Raises BadInput naming the file (and the line of a byte that is not UTF-8)."""
     try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BadInput(f"cannot read: {exc}", file=str(path)) from exc
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise BadInput(f"cannot read: {exc.strerror or exc}", file=str(path)) from exc
+    return decode(raw, str(path))
+
+
+def decode(raw: bytes, file: str) -> str:
+    """UTF-8 text, a leading byte-order mark dropped (Windows editors and Excel's "CSV UTF-8"
+    write one; kept, it became part of the first column's name or the first key). Raises
+    BadInput naming the line and column of the first byte that is not UTF-8: a file saved as
+    Latin-1 or UTF-16 is refused where it goes wrong, not as one opaque codec error."""
+    body = raw.removeprefix(codecs.BOM_UTF8)
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = body.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (body.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise BadInput(
+            f"not UTF-8 text: byte 0x{body[exc.start]:02x} at column {column} "
+            "(save the file as UTF-8)",
+            file=file,
+            line=line,
+        ) from None
 
 
 class DuplicateKey(ValueError):

@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import cedarpy
 from cedarpy import pst
 
+from strongroom import documents
 from strongroom.access.facts import Facts, GrantFact
 from strongroom.access.policy import Decision, Resource
 from strongroom.access.principal import Principal
@@ -563,11 +564,8 @@ def load_policy(home: Path) -> CedarPolicy:
 
 
 def read_policy_file(path: Path) -> str:
-    """Raises BadInput when the file cannot be read as UTF-8 text."""
-    try:
-        return path.read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BadInput(f"cannot read: {exc}", file=str(path)) from exc
+    """Raises BadInput when the file cannot be read as UTF-8 text (`documents.read_text`)."""
+    return documents.read_text(path)
 
 
 def install_policy(inst: Instance, principal: Principal, path: Path) -> CedarPolicy:

@@ -39,10 +39,7 @@ def _checkpoint_note(path: Path) -> str:
 
 
 def _read(path: Path) -> str:
-    try:
-        return path.read_text()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BadInput(f"cannot read: {exc}", file=str(path)) from exc
+    return documents.read_text(path)
 
 
 @app.command("log")

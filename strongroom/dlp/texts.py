@@ -68,10 +68,7 @@ def read_texts(path: Path) -> TextFile:
     """Raises BadInput for an unreadable file, a JSON line that is not an object, or one
     without a string `text` (naming file, line and field)."""
     file = str(path)
-    try:
-        raw = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BadInput(f"cannot read: {exc}", file=file) from exc
+    raw = documents.read_text(path)
     is_json = path.suffix.lower() in JSON_SUFFIXES
     out: list[TextLine] = []
     for n, line in enumerate(_lines(raw), start=1):

@@ -26,6 +26,7 @@ import phonenumbers
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode
 
+from strongroom import documents
 from strongroom.errors import BadInput
 from strongroom.vault.classes import CLASSES
 from strongroom.vault.masking import MASKS
@@ -221,8 +222,4 @@ def parse_spec(text: str, file: str = "<spec>") -> TenantSpec:
 
 
 def load_spec(path: Path) -> TenantSpec:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BadInput(f"cannot read the spec: {exc}", file=str(path)) from exc
-    return parse_spec(text, str(path))
+    return parse_spec(documents.read_text(path), str(path))

@@ -101,6 +101,27 @@ def test_put_get_reveal_find_token_rotate_erase(cli: Cli, tmp_path: Path) -> Non
     assert listed[0]["records"] == 39  # type: ignore[index]
 
 
+def test_a_latin1_csv_is_refused_at_its_line_and_a_bom_is_dropped(cli: Cli, tmp_path: Path) -> None:
+    rows = list(customers(3, seed=14))
+    header = list(rows[0])
+    text = (
+        ",".join(header)
+        + "\n"
+        + "".join(",".join(f'"{r[h]}"' for h in header) + "\n" for r in rows)
+    )
+    path = tmp_path / "excel.csv"
+    path.write_bytes(
+        text.replace(str(rows[1]["full_name"]), "Ren\u00e9e Dupr\u00e9").encode("latin-1")
+    )
+    err = json.loads(
+        cli("record", "put", "--tenant", "acme-bank", str(path), "--json", code=2).stderr
+    )
+    assert (err["file"], err["line"]) == (str(path), 3) and "UTF-8" in err["message"]
+    assert cli.json("tenant", "list")[0]["records"] == 0  # type: ignore[index]
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode())  # Excel's "CSV UTF-8"
+    assert cli.json("record", "put", "--tenant", "acme-bank", str(path))["created"] == 3  # type: ignore[index]
+
+
 def test_bad_line_in_csv_exits_2_naming_file_line_and_field(cli: Cli, tmp_path: Path) -> None:
     rows = list(customers(10, seed=13))
     rows[6]["email"] = "not-an-email"
