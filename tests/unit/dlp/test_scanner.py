@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from strongroom.dlp.finding import ENTITIES, Finding
 from strongroom.dlp.scanner import resolve, scan, scan_many
@@ -121,3 +123,38 @@ def test_resolve_sorts_and_keeps_touching_findings() -> None:
 def test_resolve_on_equal_preference_keeps_the_earlier() -> None:
     first, second = _f("PHONE_NUMBER", 0, 10, 0.6), _f("PHONE_NUMBER", 5, 15, 0.6)
     assert resolve([second, first]) == [first]
+
+
+# Invisible characters: what a chat window shows as nothing must not hide a value from the scan.
+_HIDERS = ["\x00", "\x1f", "\u00ad", "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u202e"]
+_CARD = "4556737586899855"
+
+
+@given(
+    cuts=st.lists(st.integers(min_value=1, max_value=len(_CARD) - 1), max_size=6),
+    hiders=st.lists(st.sampled_from(_HIDERS), min_size=6, max_size=6),
+)
+def test_a_card_with_invisible_characters_inside_is_found_and_spans_them(
+    cuts: list[int], hiders: list[str]
+) -> None:
+    hidden = _CARD
+    for cut, hider in sorted(zip(cuts, hiders, strict=False), reverse=True):
+        hidden = hidden[:cut] + hider + hidden[cut:]
+    text = f"my card is {hidden} thanks"
+    for found in (scan(text), scan_many(["nothing here", text])[1]):
+        cards = [f for f in found if f.entity_type == "CREDIT_CARD"]
+        assert [(f.start, f.end) for f in cards] == [(11, 11 + len(hidden))]
+
+
+@given(st.text(alphabet=st.sampled_from([*"ab 0123456789@.-+", *_HIDERS]), max_size=80))
+def test_findings_map_onto_the_text_as_given(text: str) -> None:
+    visible = "".join(ch for ch in text if ch not in _HIDERS)
+    seen = {(f.entity_type, text[f.start : f.end]) for f in scan(text)}
+    folded = {(f.entity_type, visible[f.start : f.end]) for f in scan(visible)}
+    assert {(kind, "".join(c for c in span if c not in _HIDERS)) for kind, span in seen} == folded
+    assert all(span[0] not in _HIDERS and span[-1] not in _HIDERS for _, span in seen)
+
+
+def test_text_without_invisible_characters_is_scanned_as_given() -> None:
+    text = "card 4556 7375 8689 9855, mail pat@example.org"
+    assert [(f.start, f.end) for f in scan(text)] == [(5, 24), (31, 46)]
