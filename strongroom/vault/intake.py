@@ -1,6 +1,7 @@
 """Reading batches of records from JSON lines or CSV, with the line of every record kept.
 
-A record is a flat mapping with a required `id` and text values. Everything is read and
+A record is a flat mapping with a required `id` and text values without control characters
+(tab, line feed and carriage return aside). Everything is read and
 checked before anything is stored, so one bad line stores nothing; the error names the file,
 the line (1-based, a CSV header being line 1) and the field.
 """
@@ -16,6 +17,10 @@ from strongroom.documents import csv_rows, json_lines, read_documents
 from strongroom.errors import BadInput
 
 SUBJECT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
+# Control characters but tab, line feed and carriage return: no CRM field means one, a NUL cuts
+# the value short in C-string tools downstream (exports, SIEM), and inside a card number it hid
+# the number from the DLP scan of the exports.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,15 @@ def _record(file: str, line: int, raw: object) -> RawRecord:
         if not isinstance(value, str):
             raise BadInput(
                 f"expected text, got {type(value).__name__}", file=file, line=line, field=key
+            )
+        control = _CONTROL.search(value)
+        if control is not None:
+            raise BadInput(
+                f"holds the control character U+{ord(control.group()):04X} at character "
+                f"{control.start() + 1} of {len(value)}",
+                file=file,
+                line=line,
+                field=key,
             )
         values[key] = value
     return RawRecord(line, subject, values)

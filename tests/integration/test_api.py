@@ -422,6 +422,13 @@ def test_bad_input_is_a_400_naming_line_and_field(api_home: ApiHome, api_server:
     now = datetime.now(UTC)
     with api_server.client(_agent(api_home, api_server)) as c:
         dup = c.post(f"/v1/tenants/{TENANT}/records", json=[{"id": "a-1"}, {"id": "a-1"}])
+        nul = c.post(
+            f"/v1/tenants/{TENANT}/records",
+            json=[
+                {"id": "a-1"},
+                {"id": "a-2", "card_number": "4111\u00001111\u00001111\u00001111"},
+            ],
+        )
         shifts = c.post(
             "/v1/shifts",
             json=[
@@ -445,6 +452,9 @@ def test_bad_input_is_a_400_naming_line_and_field(api_home: ApiHome, api_server:
         )
     body = assert_problem(dup, 400, "bad-input")
     assert (body["line"], body["field"]) == (2, "id")
+    body = assert_problem(nul, 400, "bad-input")
+    assert (body["line"], body["field"]) == (2, "card_number") and "U+0000" in body["detail"]
+    assert "4111" not in nul.text
     body = assert_problem(shifts, 400, "bad-input")
     assert (body["line"], body["field"]) == (2, "end")
     assert assert_problem(two, 400, "bad-input")["field"] == "query"

@@ -82,10 +82,12 @@ def test_unknown_extension_is_refused(tmp_path: Path) -> None:
         read_records(path)
 
 
+# Any text a field holds: every character but control characters (tab and line feed aside).
+text_chars = st.characters(blacklist_categories=("Cs", "Cc")) | st.sampled_from("\t\n")
 ids = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,20}", fullmatch=True)
 values = st.dictionaries(
     st.from_regex(r"[a-z][a-z_]{0,8}", fullmatch=True).filter(lambda k: k != "id"),
-    st.text(min_size=1, max_size=20),
+    st.text(text_chars, min_size=1, max_size=20),
     max_size=4,
 )
 
@@ -97,7 +99,7 @@ def test_jsonl_round_trips(rows: list[tuple[str, dict[str, str]]]) -> None:
     assert [(r.subject, r.values) for r in parse_jsonl(text, "f")] == rows
 
 
-cells = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\x00"))
+cells = st.text(text_chars)
 
 
 @settings(max_examples=150)
@@ -136,3 +138,19 @@ def test_records_in_memory_are_checked_like_file_lines() -> None:
     with pytest.raises(BadInput) as err:
         from_dicts([{"id": "a"}, {"id": "a"}], "api")
     assert (err.value.location.line, err.value.location.field) == (2, "id")
+
+
+@given(
+    before=st.text(text_chars, max_size=8),
+    control=st.characters(categories=("Cc",)).filter(lambda c: c not in "\t\n\r"),
+    after=st.text(text_chars, max_size=8),
+)
+def test_a_control_character_in_a_value_is_refused_naming_line_and_field(
+    before: str, control: str, after: str
+) -> None:
+    value = before + control + after
+    text = json.dumps({"id": "a"}) + "\n" + json.dumps({"id": "b", "notes": value}) + "\n"
+    with pytest.raises(BadInput) as err:
+        parse_jsonl(text, "f.jsonl")
+    assert (err.value.location.line, err.value.location.field) == (2, "notes")
+    assert f"U+{ord(control):04X} at character {len(before) + 1}" in err.value.message
