@@ -8,6 +8,7 @@ file that is not valid, naming the file and line).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -509,9 +510,17 @@ def _facts(f: _Map | None) -> Facts:
         now = datetime.now(UTC)
     elif not isinstance(now, datetime):
         raise f.bad("now", "'now' must be a timestamp, e.g. 2026-11-25T09:00:00Z")
+    elif now.tzinfo is None:
+        # Read as local time, a case would pass on one machine and fail on another.
+        raise f.bad("now", "'now' needs a UTC offset, e.g. 2026-11-25T09:00:00Z or +05:30")
     mfa = f.value("mfa_age_s")
-    if mfa is not None and (isinstance(mfa, bool) or not isinstance(mfa, int | float)):
-        raise f.bad("mfa_age_s", "'mfa_age_s' must be a number of seconds")
+    if mfa is not None and (
+        isinstance(mfa, bool)
+        or not isinstance(mfa, int | float)
+        or not math.isfinite(mfa)
+        or mfa < 0
+    ):
+        raise f.bad("mfa_age_s", "'mfa_age_s' must be a number of seconds, 0 or more")
     t = f.child("ticket")
     ticket = None
     if t is not None:

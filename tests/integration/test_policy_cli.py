@@ -323,6 +323,11 @@ def test_test_names_the_line_and_field_of_a_bad_case(bare: Cli, tmp_path: Path) 
         (("    purpose: refund on T-1\n", "    purpose: !!python/object:os.system R\n"), 6,
          "purpose"),
         (("      mfa_age_s: 120\n", "      mfa_age_s: 2026-13-45\n"), 12, "mfa_age_s"),
+        # Read as the machine's local time, the case passed on one machine and failed on another.
+        (("      mfa_age_s: 120\n", "      mfa_age_s: 120\n      now: 2026-11-25T09:00:00\n"), 13,
+         "now"),
+        (("      mfa_age_s: 120\n", "      mfa_age_s: -5\n"), 12, "mfa_age_s"),
+        (("      mfa_age_s: 120\n", "      mfa_age_s: .nan\n"), 12, "mfa_age_s"),
         (("    action: record.get\n", "    action: refund\x00\n"), None, None),
         (("cases:\n", "cases: " + "[" * 5000 + "]" * 5000 + "\n"), None, None),
     ],
