@@ -32,6 +32,10 @@ from strongroom.vault.classes import CLASSES
 from strongroom.vault.masking import MASKS
 
 TENANT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+# A client's name as people read it in listings, reports and slices: one line, of a length a
+# table can show. Unbounded, a spec could put megabytes into every listing of tenants.
+MAX_NAME = 200
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 MAX_RETENTION = 36500
 _TOP_KEYS = {"tenant", "name", "retention_days", "phone_region", "fields"}
@@ -214,11 +218,18 @@ def parse_spec(text: str, file: str = "<spec>") -> TenantSpec:
         raise r.fail(fnode, "fields", "a tenant needs at least one field")
     return TenantSpec(
         tenant=tenant,
-        name=r.string(top["name"][1], "name"),
+        name=_display_name(r, top["name"][1]),
         retention_days=r.days(top["retention_days"][1], "retention_days"),
         fields=fields,
         phone_region=region,
     )
+
+
+def _display_name(r: _Reader, node: Node) -> str:
+    name = r.string(node, "name")
+    if len(name) > MAX_NAME or _CONTROL.search(name):
+        raise r.fail(node, "name", f"a name is one line of at most {MAX_NAME} characters")
+    return name
 
 
 def load_spec(path: Path) -> TenantSpec:
