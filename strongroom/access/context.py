@@ -16,10 +16,16 @@ What this module guarantees:
   which is how the CRM closes one.
 - Re-sending a shift (same actor and start), a badge event (same actor, time, site and zone)
   or a training record (same actor and course) replaces the stored one.
+- Two shifts of one actor that overlap in one batch are refused (naming both lines): the batch
+  contradicts itself about where that person works. A shift that overlaps shifts of the same
+  actor stored before replaces them: it is the rota's latest word (a shift moved, shortened or
+  sent to another site), and a stale shift left beside it would keep a person on shift at a
+  site they were moved from.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -285,6 +291,9 @@ _UPSERT: dict[Kind, str] = {
 }
 
 
+# Stored shifts of the actor that a new one overlaps (ends are exclusive: back to back is fine).
+_REPLACED_SHIFTS = "DELETE FROM shifts WHERE actor = ? AND start_at < ? AND end_at > ?"
+
 # Per kind: how many leading columns of `row()` are its key (what the upsert matches on), the
 # field a repeat is reported under, and what the key is, for the message.
 _KEYS: dict[Kind, tuple[int, str, str]] = {
@@ -306,6 +315,21 @@ def _once_each(kind: Kind, parsed: Sequence[Document], file: str | None) -> None
         if first != d.line:
             raise BadInput(
                 f"line {first} already gives {what}", file=file, line=d.line, field=field
+            )
+
+
+def _no_overlap(shifts: Sequence[Shift], file: str | None) -> None:
+    """Refuses a batch with two shifts of one actor that overlap (stamps sort as times)."""
+    ordered = sorted(shifts, key=lambda s: (s.actor, s.start, s.line))
+    for before, after in itertools.pairwise(ordered):
+        if before.actor == after.actor and after.start < before.end:
+            first, second = sorted((before, after), key=lambda s: s.line)
+            raise BadInput(
+                f"overlaps line {first.line}'s shift of the same actor: one person works one "
+                "shift at a time",
+                file=file,
+                line=second.line,
+                field="start",
             )
 
 
@@ -338,6 +362,8 @@ def ingest(
     parse = PARSERS[kind]
     parsed = [parse(raw, n, file) for raw, n in zip(docs, numbers, strict=True)]
     _once_each(kind, parsed, file)
+    if kind == "shifts":
+        _no_overlap([s for s in parsed if isinstance(s, Shift)], file)
     details = {"kind": kind, "count": len(parsed)}
     if kind == "tickets":
         tickets = [t for t in parsed if isinstance(t, Ticket)]
@@ -356,6 +382,8 @@ def ingest(
         with door(
             inst, actor, "context.ingest", Resource(None), context=context, details=details
         ) as p:
+            if kind == "shifts":
+                p.tx.many(_REPLACED_SHIFTS, [(s.actor, s.end, s.start) for s in parsed])
             p.tx.many(_UPSERT[kind], [d.row() for d in parsed])
     return IngestResult(kind, len(parsed))
 

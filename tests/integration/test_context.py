@@ -171,6 +171,12 @@ BAD: list[tuple[Kind, list[Any], str | None, int, str | None]] = [
     ("badges", [{"ts": _t(0), "actor": "a", "site": "s", "zone": "floor", "direction": "in"},
                 {"ts": _t(0), "actor": "a", "site": "s", "zone": "floor", "direction": "out"}],
      None, 2, "ts"),
+    # Two shifts of one person overlapping in one batch: where does she work from 10 to 14?
+    ("shifts", [{"actor": "a", "site": "s", "start": _t(6), "end": _t(14)},
+                {"actor": "b", "site": "s", "start": _t(0), "end": _t(8)},
+                {"actor": "a", "site": "t", "start": _t(0), "end": _t(10)}], None, 3, "start"),
+    ("shifts", [{"actor": "a", "site": "s", "start": _t(0), "end": _t(8)},
+                {"actor": "a", "site": "t", "start": _t(7.5), "end": _t(9)}], None, 2, "start"),
     ("training", [{"actor": "a", "course": "c", "completed": _t(-9), "expires": _t(9)},
                   {"actor": "b", "course": "c", "completed": _t(-9), "expires": _t(9)},
                   {"actor": "a", "course": "c", "completed": _t(-1), "expires": _t(1)}], None, 3,
@@ -251,6 +257,22 @@ def _badge(at: float, direction: str, site: str = "ldn-1", zone: str = "floor") 
 def test_nothing_known_gives_empty_facts(inst: Instance) -> None:
     facts = _facts(inst)
     assert facts == Facts(now=NOW, field_classes=("CREDIT_CARD",))
+
+
+def test_back_to_back_shifts_and_a_revised_rota_are_taken(setup: Setup, inst: Instance) -> None:
+    _store(setup, "shifts", _shift(-8, 0, "mnl-2"), _shift(0, 8))  # one ends as the next starts
+    assert _count(inst, "shifts") == 2
+    assert _facts(inst).shift_site == "ldn-1"
+    # A later batch moves the shift half an hour later and to another site: the stored one it
+    # overlaps is replaced, and the one before, which it does not overlap, is kept.
+    _store(setup, "shifts", _shift(0.5, 7, "mnl-2"))
+    assert _count(inst, "shifts") == 2
+    assert _facts(inst).shift_site is None
+    assert _facts(inst, at=NOW + timedelta(hours=1)).shift_site == "mnl-2"
+    assert _facts(inst, at=NOW - timedelta(hours=4)).shift_site == "mnl-2"
+    # Shortened: it ends at 3 now, and nothing keeps the person on shift after.
+    _store(setup, "shifts", _shift(0.5, 3, "mnl-2"))
+    assert _facts(inst, at=NOW + timedelta(hours=5)).shift_site is None
 
 
 def test_on_shift_only_between_start_and_end(setup: Setup, inst: Instance) -> None:

@@ -82,7 +82,8 @@ def test_example_spec_parses_with_default_masks() -> None:
         ("tenant: acme\nname: A\nretention_days: 3\nfields: {}\n", 4, "fields"),
         # A display name is one line a listing can show.
         (
-            f"tenant: acme\nname: {'A' * 201}\nretention_days: 3\nfields:\n  a: {{class: PERSON}}\n",
+            f"tenant: acme\nname: {'A' * 201}\nretention_days: 3\n"
+            "fields:\n  a: {class: PERSON}\n",
             2,
             "name",
         ),
