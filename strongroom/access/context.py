@@ -362,8 +362,9 @@ def ingest(
     parse = PARSERS[kind]
     parsed = [parse(raw, n, file) for raw, n in zip(docs, numbers, strict=True)]
     _once_each(kind, parsed, file)
-    if kind == "shifts":
-        _no_overlap([s for s in parsed if isinstance(s, Shift)], file)
+    shifts = [s for s in parsed if isinstance(s, Shift)]
+    if shifts:
+        _no_overlap(shifts, file)
     details = {"kind": kind, "count": len(parsed)}
     if kind == "tickets":
         tickets = [t for t in parsed if isinstance(t, Ticket)]
@@ -382,8 +383,8 @@ def ingest(
         with door(
             inst, actor, "context.ingest", Resource(None), context=context, details=details
         ) as p:
-            if kind == "shifts":
-                p.tx.many(_REPLACED_SHIFTS, [(s.actor, s.end, s.start) for s in parsed])
+            if shifts:
+                p.tx.many(_REPLACED_SHIFTS, [(s.actor, s.end, s.start) for s in shifts])
             p.tx.many(_UPSERT[kind], [d.row() for d in parsed])
     return IngestResult(kind, len(parsed))
 
