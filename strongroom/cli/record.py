@@ -9,7 +9,7 @@ import typer
 
 from strongroom.access import local_operator
 from strongroom.cli.main import run
-from strongroom.cli.options import Json, Tenant
+from strongroom.cli.options import Json, Tenant, given_or_stdin
 from strongroom.cli.render import emit_json, pairs, table
 from strongroom.errors import BadInput
 from strongroom.instance import open_instance
@@ -99,7 +99,12 @@ def reveal(
 @app.command("find")
 def find(
     query: Annotated[
-        str, typer.Argument(metavar="FIELD=VALUE", help="A searchable field and value.")
+        str,
+        typer.Argument(
+            metavar="FIELD=VALUE",
+            help="A searchable field and value; FIELD=- reads the value from standard input "
+            "(kept out of the shell's history and of ps).",
+        ),
     ],
     tenant: Tenant,
     as_json: Json = False,
@@ -107,12 +112,14 @@ def find(
     """Find records by a searchable field (blind index; the value is never stored in clear).
 
     Example: strongroom record find --tenant acme-bank email=pat@example.org
+    (or email=- to type the value at a prompt that does not echo, or pipe it in)
     """
 
     def action() -> list[MaskedRecord]:
         field, sep, value = query.partition("=")
         if not sep or not field or not value:
             raise BadInput("expected FIELD=VALUE", field="query")
+        value = given_or_stdin(value, f"the {field.strip()} to find", "query")
         return records.find(open_instance(), local_operator(), tenant, field.strip(), value)
 
     def render(found: list[MaskedRecord]) -> None:

@@ -8,7 +8,7 @@ import typer
 
 from strongroom.access import local_operator
 from strongroom.cli.main import run
-from strongroom.cli.options import Json, Tenant
+from strongroom.cli.options import Json, Tenant, given_or_stdin
 from strongroom.cli.render import emit_json
 from strongroom.instance import open_instance
 from strongroom.vault import tokens
@@ -20,18 +20,30 @@ app = typer.Typer(
 
 @app.command("tokenize")
 def tokenize(
-    value: Annotated[str, typer.Argument(help="The card number.")],
+    value: Annotated[
+        str,
+        typer.Argument(
+            help="The card number, or - to read it from standard input (kept out of the "
+            "shell's history and of ps)."
+        ),
+    ],
     tenant: Tenant,
     cls: Annotated[str, typer.Option("--class", help="Data class; CREDIT_CARD.")] = "CREDIT_CARD",
     as_json: Json = False,
 ) -> None:
     """Swap a card number for its token.
 
-    Example: strongroom token tokenize --tenant acme-bank --class CREDIT_CARD 4111111111111111
+    Example: strongroom token tokenize --tenant acme-bank --class CREDIT_CARD - < card.txt
     """
     run(
         as_json,
-        lambda: tokens.tokenize(open_instance(), local_operator(), tenant, cls, value),
+        lambda: tokens.tokenize(
+            open_instance(),
+            local_operator(),
+            tenant,
+            cls,
+            given_or_stdin(value, "the card number", "value"),
+        ),
         lambda tok: emit_json({"tenant": tenant, "token": tok}) if as_json else typer.echo(tok),
     )
 

@@ -25,9 +25,17 @@ class Cli:
         self.env.update(extra_env or {})
         self.home = home
 
-    def __call__(self, *args: str, code: int = 0) -> subprocess.CompletedProcess[str]:
+    def __call__(
+        self, *args: str, code: int = 0, stdin: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
         proc = subprocess.run(
-            [EXE, *args], check=False, env=self.env, capture_output=True, text=True, timeout=120
+            [EXE, *args],
+            check=False,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            input=stdin if stdin is not None else "",
         )
         assert proc.returncode == code, (args, proc.returncode, proc.stdout, proc.stderr)
         return proc
@@ -345,3 +353,28 @@ def test_audit_commands_exit_0_intact_1_tampered_2_bad_input(cli: Cli, tmp_path:
         )
     report = json.loads(cli("audit", "verify", "--json", code=1).stdout)
     assert report["problems"][0].startswith("entry 1: does not chain")
+
+
+def test_a_card_or_a_search_value_can_come_from_stdin_not_the_command_line(
+    cli: Cli, tmp_path: Path
+) -> None:
+    """`-` reads the value from standard input: an argument stays in the shell's history and
+    shows in every user's `ps` while the command runs."""
+    rows = list(customers(3, seed=21))
+    data = tmp_path / "c.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    cli("record", "put", "--tenant", "acme-bank", str(data))
+    card = rows[1]["card_number"]
+    by_arg = cli("token", "tokenize", "--tenant", "acme-bank", card).stdout
+    by_stdin = cli("token", "tokenize", "--tenant", "acme-bank", "-", stdin=card + "\n").stdout
+    assert by_stdin == by_arg and card not in by_stdin
+    found = json.loads(
+        cli("record", "find", "-t", "acme-bank", "email=-", "--json", stdin=rows[1]["email"]).stdout
+    )
+    assert [r["id"] for r in found] == [rows[1]["id"]]
+    for args in (
+        ("token", "tokenize", "-t", "acme-bank", "-"),
+        ("record", "find", "-t", "acme-bank", "email=-"),
+    ):
+        err = json.loads(cli(*args, "--json", code=2, stdin="").stderr)
+        assert "standard input" in err["message"]
