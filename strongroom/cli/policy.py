@@ -17,7 +17,7 @@ from typing import Annotated, Any
 import typer
 import yaml
 
-from strongroom import config
+from strongroom import config, yamlnodes
 from strongroom.access import local_operator
 from strongroom.access.cedar import (
     DEFAULT_SOURCE,
@@ -335,21 +335,10 @@ class _Map:
     """A YAML mapping with the line of each key's value, for errors that name the line."""
 
     def __init__(self, loader: yaml.SafeLoader, node: yaml.Node, file: str, what: str) -> None:
-        if not isinstance(node, yaml.MappingNode):
-            raise BadInput(f"{what} must be a mapping", file=file, line=node.start_mark.line + 1)
         self.loader, self.node, self.file, self.what = loader, node, file, what
-        self.line = node.start_mark.line + 1
-        self.nodes: dict[str, yaml.Node] = {}
-        for key, value in node.value:
-            line = key.start_mark.line + 1
-            if not isinstance(key, yaml.ScalarNode):
-                raise BadInput(f"the keys of {what} are plain names", file=file, line=line)
-            if key.value in self.nodes:  # YAML keeps the last silently: an `expect` overridden
-                raise BadInput(
-                    f"'{key.value[:40]}' is given twice in {what}", file=file, line=line,
-                    field=key.value[:40],
-                )  # fmt: skip
-            self.nodes[key.value] = value
+        self.line = yamlnodes.line_of(node)
+        # A key twice is refused there: YAML keeps the last silently, an `expect` overridden.
+        self.nodes = {k: v for k, (_, v) in yamlnodes.keyed(node, file, what).items()}
 
     def only(self, *keys: str) -> None:
         for key, value in self.nodes.items():
@@ -371,10 +360,8 @@ class _Map:
         if node is None:
             return None
         try:
-            return self.loader.construct_object(node, deep=True)
-        except (yaml.YAMLError, ValueError) as exc:
-            # A tag the safe loader refuses (!!python/object), or a date that is none
-            # (2026-13-45): a traceback before.
+            return yamlnodes.construct(self.loader, node)
+        except ValueError as exc:
             raise self.bad(key, "not a value a case can hold") from exc
 
     def text(self, key: str, required: bool = False) -> str | None:
@@ -427,15 +414,7 @@ class _Map:
 def parse_cases(text: str, file: str) -> list[Case]:
     """The cases of a YAML file: a list, or a mapping with `cases:`. Raises BadInput naming
     the file, line and field of the first problem."""
-    try:
-        loader = yaml.SafeLoader(text)  # reads the first characters: a NUL is refused here
-        root = loader.get_single_node()
-    except RecursionError as exc:
-        raise BadInput("not read: lists or mappings nested too deeply", file=file) from exc
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise BadInput(f"not YAML: {exc}", file=file, line=line) from exc
+    loader, root = yamlnodes.compose(text, file)
     if isinstance(root, yaml.MappingNode):
         top = _Map(loader, root, file, "the file")
         top.only("cases")

@@ -24,9 +24,9 @@ from typing import Any
 
 import phonenumbers
 import yaml
-from yaml.nodes import MappingNode, Node, ScalarNode
+from yaml.nodes import Node, ScalarNode
 
-from strongroom import documents
+from strongroom import documents, yamlnodes
 from strongroom.errors import BadInput
 from strongroom.vault.classes import CLASSES
 from strongroom.vault.masking import MASKS
@@ -78,35 +78,27 @@ class TenantSpec:
 
 
 class _Reader:
-    """Walks composed YAML nodes, which keep their line numbers, and reports with them."""
+    """Walks composed YAML nodes (`yamlnodes`), which keep their line numbers, and reports
+    with them."""
 
-    def __init__(self, file: str) -> None:
-        self.file = file
+    def __init__(self, loader: yaml.SafeLoader, file: str) -> None:
+        self.loader, self.file = loader, file
 
     def fail(self, node: Node | None, field: str, message: str) -> BadInput:
-        line = node.start_mark.line + 1 if node is not None else None
+        line = yamlnodes.line_of(node) if node is not None else None
         return BadInput(message, file=self.file, line=line, field=field)
 
     def mapping(self, node: Node, field: str) -> dict[str, tuple[Node, Node]]:
-        if not isinstance(node, MappingNode):
-            raise self.fail(node, field, "expected a mapping")
-        out: dict[str, tuple[Node, Node]] = {}
-        for key, value in node.value:
-            if not isinstance(key, ScalarNode):
-                raise self.fail(key, field, "keys must be plain names")
-            if key.value in out:
-                raise self.fail(key, f"{field}.{key.value}".lstrip("."), "duplicate key")
-            out[key.value] = (key, value)
-        return out
+        what = f"'{field}'" if field else "the spec"
+        prefix = f"{field}." if field else ""
+        return yamlnodes.keyed(node, self.file, what, field=field or None, prefix=prefix)
 
     def scalar(self, node: Node, field: str) -> Any:
         if not isinstance(node, ScalarNode):
             raise self.fail(node, field, "expected a single value")
         try:
-            return yaml.safe_load(yaml.serialize(node))
-        except (yaml.YAMLError, ValueError) as exc:
-            # A tag the safe loader refuses (!!python/object), or a value its resolver takes
-            # for a date that is none (2026-13-45): a traceback before.
+            return yamlnodes.construct(self.loader, node)
+        except ValueError as exc:
             raise self.fail(node, field, "not a value a spec can hold") from exc
 
     def string(self, node: Node, field: str) -> str:
@@ -175,18 +167,8 @@ def _field(r: _Reader, name: str, key: Node, node: Node) -> FieldSpec:
 
 def parse_spec(text: str, file: str = "<spec>") -> TenantSpec:
     """Parse a spec's YAML text. Raises BadInput naming file, line and field."""
-    r = _Reader(file)
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except RecursionError as exc:
-        raise BadInput("not read: lists or mappings nested too deeply", file=file) from exc
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise BadInput(
-            f"not valid YAML: {getattr(exc, 'problem', exc)}",
-            file=file,
-            line=mark.line + 1 if mark else None,
-        ) from exc
+    loader, root = yamlnodes.compose(text, file)
+    r = _Reader(loader, file)
     if root is None:
         raise BadInput("the spec is empty", file=file)
     top = r.mapping(root, "")
