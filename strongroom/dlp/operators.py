@@ -41,6 +41,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 
 from strongroom.dlp.finding import Finding
+from strongroom.dlp.invisible import visible
 from strongroom.dlp.recognizers.spoken import REPEATS, TEENS, TENS, UNITS
 from strongroom.vault.classes import CLASSES, card_digits
 from strongroom.vault.masking import mask as vault_mask
@@ -173,7 +174,7 @@ def cards(text: str, findings: Sequence[Finding]) -> set[str]:
     out = set()
     for start, end, entity_type in _spans(text, findings):
         if entity_type == CARD:
-            card = card_of(text[start:end])
+            card = card_of(visible(text[start:end]))
             if card is not None:
                 out.add(card)
     return out
@@ -201,7 +202,7 @@ def neutralise(
     pieces: list[str] = []
     done = 0
     for start, end, entity_type in _spans(text, findings):
-        value = text[start:end]
+        value = visible(text[start:end])  # one card, one token, however it was disguised
         if operator == "mask":
             new = _mask(entity_type, value)
         elif operator == "hash" and tenant_hasher is not None:

@@ -3,10 +3,11 @@
 Guarantees of `scan`:
 - every finding was validated by its recogniser (see `recognizers/`), and its offsets are
   character offsets into the text as given;
-- characters a reader does not see (`_INVISIBLE`: NUL and the other C0 controls but whitespace,
-  the soft hyphen, zero-width spaces and joiners, direction marks, the word joiner, a BOM) are
-  read past: `4111\u200b1111 1111 1111` is a card, as a person reading it sees one, and its
-  finding spans the invisible characters too, so redaction takes them with the digits;
+- characters a reader does not see (`invisible.py`: NUL and other controls, zero-width spaces
+  and joiners, direction marks, variation selectors ...) do not hide a value:
+  `4111\u200b1111 1111 1111` is a card, as a person reading it sees one, and its finding spans
+  the invisible characters too, so redaction takes them with the digits; where the text as
+  given already shows a finding, it stands (two cards with a zero-width space between are two);
 - findings are sorted by start and never overlap: where recognisers disagree, the finding
   confirmed by a checksum wins, then the longer, then the higher score (a Luhn-valid card
   is a CREDIT_CARD, not a PHONE_NUMBER; an IBAN is not a card hiding in its digits);
@@ -19,10 +20,10 @@ from __future__ import annotations
 import bisect
 import functools
 import itertools
-import re
 from collections.abc import Iterable, Sequence
 
 from strongroom.dlp.finding import ENTITIES, Finding
+from strongroom.dlp.invisible import Folded, fold
 from strongroom.dlp.recognizers import Recognizer, default_recognizers
 from strongroom.dlp.recognizers.interface import CHECKSUM_SCORE
 from strongroom.errors import BadInput
@@ -35,47 +36,6 @@ def recognizers() -> tuple[Recognizer, ...]:
     return default_recognizers()
 
 
-# Typed inside a value, these hide it from every pattern while a chat window or a mail client
-# shows nothing of them (the evasion a DLP filter is first tested with). Tab, line feed, vertical
-# tab, form feed and carriage return are whitespace, which the recognisers already read as such.
-_HIDDEN = (
-    "\x00-\x08\x0e-\x1f\x7f\u00ad\u034f\u061c\u180e\u200b-\u200f\u202a-\u202e"
-    "\u2060-\u2064\u2066-\u206f\ufeff"
-)
-_INVISIBLE = re.compile(f"[{_HIDDEN}]")
-_SEEN_RUN = re.compile(f"[^{_HIDDEN}]+")
-
-
-class _Folded:
-    """A text without its invisible characters, and the way back to the text as given."""
-
-    __slots__ = ("offsets", "runs", "text")
-
-    def __init__(self, text: str) -> None:
-        matches = list(_SEEN_RUN.finditer(text))
-        self.text = "".join(m.group() for m in matches)
-        self.runs: list[int] = []  # where each visible run starts in the folded text
-        self.offsets: list[int] = []  # and in the text as given
-        at = 0
-        for m in matches:
-            self.runs.append(at)
-            self.offsets.append(m.start())
-            at += m.end() - m.start()
-
-    def _original(self, folded: int) -> int:
-        run = bisect.bisect_right(self.runs, folded) - 1
-        return self.offsets[run] + folded - self.runs[run]
-
-    def back(self, f: Finding) -> Finding:
-        start, end = self._original(f.start), self._original(f.end - 1) + 1
-        return Finding(f.entity_type, start, end, f.score, f.recogniser)
-
-
-def _fold(text: str) -> _Folded | None:
-    """None for the common text with nothing invisible in it (one regex search)."""
-    return _Folded(text) if _INVISIBLE.search(text) is not None else None
-
-
 def scan(text: str, entities: Iterable[str] | None = None) -> list[Finding]:
     """The sensitive data in `text`, sorted by start, without overlaps.
 
@@ -83,10 +43,29 @@ def scan(text: str, entities: Iterable[str] | None = None) -> list[Finding]:
     recognisers run. Raises BadInput for an entity name that is not in `ENTITIES`.
     """
     wanted = _wanted(entities)
-    folded = _fold(text)
-    seen = folded.text if folded is not None else text
-    found = resolve([f for r in recognizers() if r.entity in wanted for f in r.find(seen)])
-    return found if folded is None else [folded.back(f) for f in found]
+    chosen = [r for r in recognizers() if r.entity in wanted]
+    found = resolve([f for r in chosen for f in r.find(text)])
+    folded = fold(text)
+    if folded is None:
+        return found
+    return _with_hidden(found, [f for r in chosen for f in r.find(folded.text)], folded)
+
+
+def _with_hidden(found: list[Finding], unfolded: list[Finding], folded: Folded) -> list[Finding]:
+    """The findings of the text as given, and those of its folded form that overlap none of
+    them or that a checksum confirms where none of those it overlaps is confirmed: what
+    invisible characters hid. Folding also joins what they separated (two cards with a
+    zero-width space between read as one long number), so elsewhere the text as given keeps
+    the last word."""
+
+    def stands(f: Finding) -> bool:
+        overlapped = [g for g in found if f.start < g.end and g.start < f.end]
+        if not overlapped:
+            return True
+        return f.score >= CHECKSUM_SCORE and all(g.score < CHECKSUM_SCORE for g in overlapped)
+
+    kept = [f for f in (folded.back(f) for f in resolve(unfolded)) if stands(f)]
+    return resolve([*found, *kept]) if kept else found
 
 
 # What must not be typed into text kept for good (a purpose, a grant's reason): the ledger is
@@ -118,18 +97,17 @@ def scan_many(texts: Iterable[str], entities: Iterable[str] | None = None) -> li
     """
     wanted = _wanted(entities)
     chosen = [r for r in recognizers() if r.entity in wanted]
-    given = list(texts)
-    folds = [_fold(text) for text in given]
-    batch = [f.text if f is not None else t for f, t in zip(folds, given, strict=True)]
+    batch = list(texts)
     found: list[list[Finding]] = [[] for _ in batch]
     for recognizer in chosen:
         for proposals, text in zip(found, batch, strict=True):
             proposals.extend(recognizer.find(text))
     out = [resolve(proposals) for proposals in found]
-    return [
-        kept if fold is None else [fold.back(f) for f in kept]
-        for kept, fold in zip(out, folds, strict=True)
-    ]
+    for i, text in enumerate(batch):
+        folded = fold(text)
+        if folded is not None:
+            out[i] = _with_hidden(out[i], [f for r in chosen for f in r.find(folded.text)], folded)
+    return out
 
 
 def resolve(findings: Iterable[Finding]) -> list[Finding]:

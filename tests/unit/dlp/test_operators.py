@@ -343,3 +343,23 @@ def test_every_operator_leaves_the_text_around_the_finding_alone(operator: str) 
     )
     assert out.startswith("before ") and out.endswith(" after")
     assert not leaks(CARD, out)
+
+
+def test_a_disguised_card_gets_the_token_and_the_pseudonym_of_the_plain_one() -> None:
+    """Invisible characters inside a value do not change what it is tokenized or hashed as:
+    varying them would otherwise break the linkage a pseudonym gives, on purpose."""
+    from strongroom.dlp.scanner import scan
+
+    plain, hidden = "card 4556737586899855", "card 4556\u200b7375\u200d8689\u00ad9855"
+    asked: list[str] = []
+
+    def tokenizer(card: str) -> str:
+        asked.append(card)
+        return "tok"
+
+    for text in (plain, hidden):
+        assert neutralise(text, scan(text), "tokenize", tokenizer=tokenizer) == "card tok"
+        hashed = neutralise(text, scan(text), "hash", tenant_hasher=lambda k, v: v[-4:])
+        assert hashed == "card <CREDIT_CARD#9855>"
+    assert asked == ["4556737586899855", "4556737586899855"]
+    assert cards(hidden, scan(hidden)) == {"4556737586899855"}
