@@ -12,6 +12,7 @@ import codecs
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 from strongroom.errors import BadInput
@@ -45,23 +46,31 @@ def read_text(path: Path) -> str:
     return decode(raw, str(path))
 
 
+_LINE_BREAK = re.compile(rb"\r\n|\r|\n")
+
+
 def decode(raw: bytes, file: str) -> str:
-    """UTF-8 text, a leading byte-order mark dropped (Windows editors and Excel's "CSV UTF-8"
-    write one; kept, it became part of the first column's name or the first key). Raises
-    BadInput naming the line and column of the first byte that is not UTF-8: a file saved as
+    """UTF-8 text with "\\r\\n" and a lone "\\r" read as "\\n" (as Python's text files
+    read them: a policy saved on Windows is written back with its own line ends, not "\\r\\r\\n"),
+    and a leading byte-order mark dropped (Windows editors and Excel's "CSV UTF-8" write one;
+    kept, it became part of the first column's name or the first key). Raises BadInput naming
+    the line and column (in characters) of the first byte that is not UTF-8: a file saved as
     Latin-1 or UTF-16 is refused where it goes wrong, not as one opaque codec error."""
     body = raw.removeprefix(codecs.BOM_UTF8)
     try:
-        return body.decode("utf-8")
+        text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = body.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (body.rfind(b"\n", 0, exc.start) + 1) + 1
+        breaks = list(_LINE_BREAK.finditer(body, 0, exc.start))
+        line = len(breaks) + 1
+        start = breaks[-1].end() if breaks else 0
+        column = len(body[start : exc.start].decode("utf-8", "replace")) + 1
         raise BadInput(
             f"not UTF-8 text: byte 0x{body[exc.start]:02x} at column {column} "
             "(save the file as UTF-8)",
             file=file,
             line=line,
         ) from None
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
 
 
 class DuplicateKey(ValueError):

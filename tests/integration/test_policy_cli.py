@@ -215,6 +215,7 @@ def test_merge_keeps_the_files_line_endings_and_mode_and_follows_a_link(
     written = shared.read_bytes()
     assert b'@id("vendor-under-grant")' in written
     assert written.count(b"\n") == written.count(b"\r\n") > 400
+    assert b"\r\r" not in written  # read as text, written back with the file's own line ends
     assert bare.json("policy", "validate", str(link))["missing_from_default"] == []  # type: ignore[index]
 
 
