@@ -10,8 +10,9 @@ from __future__ import annotations
 import base64
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+from strongroom import documents
 from strongroom.audit import log as ledger
 from strongroom.audit import tree
 from strongroom.audit.search import Filters, entries
@@ -65,18 +66,32 @@ def write_slice(
     return {"tenant": tenant, "entries": len(chosen), "tree_size": size, "folder": str(out)}
 
 
+def _lines(path: Path) -> list[str]:
+    return documents.read_text(path).splitlines()
+
+
 def verify_slice(folder: Path, public_key: str) -> dict[str, Any]:
     """Check every entry of a slice against its checkpoint, offline.
 
     Raises BadInput for a folder that is not a slice, TamperDetected naming the first entry
     that does not hold.
     """
+    note = documents.read_text(folder / "checkpoint")
     try:
-        note = (folder / "checkpoint").read_text()
-        bodies = [json.loads(x) for x in (folder / "entries.jsonl").read_text().splitlines()]
-        proofs = [json.loads(x) for x in (folder / "proofs.jsonl").read_text().splitlines()]
-    except (OSError, json.JSONDecodeError) as exc:
+        bodies = [documents.loads(x) for x in _lines(folder / "entries.jsonl")]
+        proofs = [documents.loads(x) for x in _lines(folder / "proofs.jsonl")]
+    except ValueError as exc:
         raise BadInput(f"not a Strongroom slice: {exc}", file=str(folder)) from exc
+    if not all(isinstance(d, dict) and "index" in d for d in (*bodies, *proofs)):
+        raise BadInput("not a Strongroom slice: a line is not an indexed entry", file=str(folder))
+    return _verify(
+        note, cast(list[dict[str, Any]], bodies), cast(list[dict[str, Any]], proofs), public_key
+    )
+
+
+def _verify(
+    note: str, bodies: list[dict[str, Any]], proofs: list[dict[str, Any]], public_key: str
+) -> dict[str, Any]:
     if len(bodies) != len(proofs):
         raise TamperDetected("the slice has a different number of entries and proofs")
     tenants = set()
