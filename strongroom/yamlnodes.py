@@ -69,3 +69,5 @@ def construct(loader: yaml.SafeLoader, node: Node) -> Any:
         return loader.construct_object(node, deep=True)
     except (yaml.YAMLError, ValueError) as exc:
         raise ValueError(str(exc)) from exc
+    except RecursionError:  # composed, but nested past what the constructor can follow
+        raise ValueError("lists or mappings nested too deeply") from None

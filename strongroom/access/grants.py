@@ -9,7 +9,7 @@ What this module guarantees:
   once approved and until it ends, then `expired`; `revoked` ends it at once.
 - The grantee is a principal that exists, is not disabled, and has a role that can use the
   kind (`GRANTEE_ROLES`: break-glass is for staff, a vendor grant for a vendor), or the request
-  fails, recorded (`NotFound`, `BadInput` naming `grantee`): a grant its grantee could never
+  fails, recorded (`BadInput` naming `grantee`): a grant its grantee could never
   use would otherwise sit approved and unused. The policy sees the grantee's role too
   (`target_role`).
 - The approver is a second person: neither the requester nor the grantee
@@ -186,8 +186,8 @@ def request_grant(
 
     Raises BadInput (naming the field) for an unknown kind or action, a field the tenant does
     not have, a reason shorter than MIN_REASON, hours beyond the kind's limit; NotFound for an
-    unknown tenant or grantee; Denied when the policy refuses (a grantee whose role cannot use
-    the kind: condition `role`).
+    unknown tenant; BadInput naming `grantee` for a grantee that does not exist, is disabled, or
+    whose role cannot use the kind (`GRANTEE_ROLES`); Denied when the policy refuses.
     """
     from strongroom.vault.door import door
     from strongroom.vault.tenants import require_tenant
@@ -232,7 +232,7 @@ def request_grant(
         spec = require_tenant(inst, p.tx, tenant)
         account = load(p.tx, grantee)
         if account is None:
-            raise NotFound(f"no principal {grantee!r} to grant to")
+            raise BadInput(f"no principal {grantee!r} to grant to", field="grantee")
         if account.disabled_at is not None:
             raise BadInput(f"principal {grantee!r} is disabled", field="grantee")
         if account.role not in GRANTEE_ROLES[kind]:

@@ -167,8 +167,8 @@ def prove(inst: Instance, index: int, checkpoint_note: str | None = None) -> dic
         raise NotFound(f"entry {index} is not in the checkpoint of size {size}")
     with transaction(inst.data, read_only=True) as tx:
         row = tx.one("SELECT body FROM audit_entries WHERE seq = ?", (index,))
-        if row is None:
-            raise NotFound(f"no ledger entry {index}")
+        if row is None:  # inside a signed checkpoint: a row was deleted, not a typo
+            raise TamperDetected(f"ledger entry {index} is missing from the data store")
         proof = tree.inclusion_proof(tx, index, size)
     return {
         "format": "strongroom-inclusion-proof/v1",

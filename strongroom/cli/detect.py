@@ -117,7 +117,8 @@ def run_(
         bool, typer.Option("--json", help="One JSON alert a line on stdout, nothing else.")
     ] = False,
 ) -> None:
-    """Run the detectors over an events file and print the alerts as they are raised.
+    """Run the detectors over an events file and print the alerts as they are raised (with
+    --strict, once the whole file has been read).
 
     Example: strongroom detect run --events events.jsonl --context ctx/ --json > alerts.jsonl
     """

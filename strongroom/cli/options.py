@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from strongroom import documents
 from strongroom.errors import BadInput
 
 Json = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
@@ -22,11 +23,16 @@ def given_or_stdin(value: str, what: str, field: str) -> str:
     (naming `field`) when standard input holds nothing."""
     if value != FROM_STDIN:
         return value
-    if sys.stdin is None:
+    try:
+        terminal = sys.stdin is not None and sys.stdin.isatty()
+    except ValueError:  # closed
+        terminal = False
+    if sys.stdin is None or sys.stdin.closed:
         raise BadInput(f"no standard input to read {what} from", field=field)
-    if sys.stdin.isatty():
-        return str(typer.prompt(what, hide_input=True, err=True))
-    text = sys.stdin.readline().rstrip("\r\n")
+    if terminal:
+        text = str(typer.prompt(what, hide_input=True, err=True))
+    else:  # bytes, decoded as every input file is: UTF-8, a BOM dropped, a bad byte named
+        text = documents.decode(sys.stdin.buffer.readline(), "<stdin>").rstrip("\n")
     if not text.strip():
         raise BadInput(f"expected {what} on the first line of standard input", field=field)
     return text

@@ -35,7 +35,7 @@ TENANT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 # A client's name as people read it in listings, reports and slices: one line, of a length a
 # table can show. Unbounded, a spec could put megabytes into every listing of tenants.
 MAX_NAME = 200
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 MAX_RETENTION = 36500
 _TOP_KEYS = {"tenant", "name", "retention_days", "phone_region", "fields"}

@@ -212,7 +212,6 @@ def test_usage_errors_and_unknown_things(cli: Cli, tmp_path: Path) -> None:
         ("principal", "add", "pat", "--role", "agent", "--tenant", "nobank", "--site", "lon-1"),
     ):
         assert "nobank" in cli(*args, code=2).stderr, args
-    # An erased subject is not a typo: the data is gone for good (exit 1).
     cli("record", "reveal", "--tenant", "acme-bank", "c-1", "email", code=2)  # --purpose missing
     cli("token", "detokenize", "--tenant", "acme-bank", "4111111111111111", code=2)
     cli("record", "put", "--tenant", "acme-bank", "/nonexistent.jsonl", code=2)
@@ -369,7 +368,15 @@ def test_a_card_or_a_search_value_can_come_from_stdin_not_the_command_line(
     by_stdin = cli("token", "tokenize", "--tenant", "acme-bank", "-", stdin=card + "\n").stdout
     assert by_stdin == by_arg and card not in by_stdin
     found = json.loads(
-        cli("record", "find", "-t", "acme-bank", "email=-", "--json", stdin=rows[1]["email"]).stdout
+        cli(
+            "record",
+            "find",
+            "-t",
+            "acme-bank",
+            "email=-",
+            "--json",
+            stdin="\ufeff" + rows[1]["email"] + "\r\n",  # as Notepad saves it
+        ).stdout
     )
     assert [r["id"] for r in found] == [rows[1]["id"]]
     for args in (

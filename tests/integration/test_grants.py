@@ -178,9 +178,9 @@ def test_a_grant_its_grantee_could_never_use_is_refused_naming_the_grantee(
 def test_a_grant_for_no_one_or_a_disabled_principal_is_refused_and_recorded(
     inst: Instance,
 ) -> None:
-    with pytest.raises(NotFound) as missing:
+    with pytest.raises(BadInput) as missing:
         _request(inst, grantee="agent-99")
-    assert "agent-99" in missing.value.message
+    assert "agent-99" in missing.value.message and missing.value.location.field == "grantee"
     disable_principal(inst, SUPERVISOR, "agent-18")
     with pytest.raises(BadInput) as disabled:
         _request(inst, grantee="agent-18")

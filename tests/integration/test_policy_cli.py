@@ -331,6 +331,9 @@ def test_test_names_the_line_and_field_of_a_bad_case(bare: Cli, tmp_path: Path) 
         (("      mfa_age_s: 120\n", "      mfa_age_s: .nan\n"), 12, "mfa_age_s"),
         (("    action: record.get\n", "    action: refund\x00\n"), None, None),
         (("cases:\n", "cases: " + "[" * 5000 + "]" * 5000 + "\n"), None, None),
+        # Composed, then nested past what the constructor follows: a traceback before.
+        (("      field_classes: [CREDIT_CARD]\n",
+          "      field_classes: " + "[" * 400 + "]" * 400 + "\n"), 13, "field_classes"),
     ],
 )  # fmt: skip
 def test_yaml_the_safe_loader_refuses_is_bad_input_naming_the_line(

@@ -88,6 +88,12 @@ def test_example_spec_parses_with_default_masks() -> None:
             "name",
         ),
         (
+            'tenant: acme\nname: "Acme\\u2028Bank"\nretention_days: 3\n'
+            "fields:\n  a: {class: PERSON}\n",
+            2,
+            "name",
+        ),
+        (
             'tenant: acme\nname: "Acme\\nBank"\nretention_days: 3\nfields:\n  a: {class: PERSON}\n',
             2,
             "name",
