@@ -14,13 +14,16 @@ What this module guarantees:
 - A batch of tickets belongs to one tenant (the tenant wall in PostgreSQL is one tenant per
   transaction, and the policy decides per tenant); a ticket already registered is updated,
   which is how the CRM closes one.
-- Re-sending a shift (same actor and start), a badge event (same actor, time, site and zone)
-  or a training record (same actor and course) replaces the stored one.
+- Re-sending a shift (same actor and start, so also to shorten it), a badge event (same
+  actor, time, site and zone) or a training record (same actor and course) replaces the
+  stored one.
 - Two shifts of one actor that overlap in one batch are refused (naming both lines): the batch
   contradicts itself about where that person works. A shift that overlaps shifts of the same
-  actor stored before replaces them: it is the rota's latest word (a shift moved, shortened or
-  sent to another site), and a stale shift left beside it would keep a person on shift at a
-  site they were moved from.
+  actor stored before takes their place for its own hours, and only those: it is the rota's
+  latest word (a shift moved, shortened or sent to another site), and a stale shift left
+  beside it would keep a person on shift at a site they were moved from. What the stored
+  shifts say outside those hours is kept (the morning of a split shift whose afternoon is
+  re-sent), so the history the auditor reads is cut, never lost.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ from strongroom.audit import RequestContext
 from strongroom.documents import read_documents
 from strongroom.errors import BadInput, NotFound
 from strongroom.instance import Instance
-from strongroom.store.engine import stamp
+from strongroom.store.engine import Tx, stamp
 from strongroom.vault.door import door
 from strongroom.vault.spec import TENANT_ID
 from strongroom.vault.tenants import require_tenant
@@ -292,7 +295,23 @@ _UPSERT: dict[Kind, str] = {
 
 
 # Stored shifts of the actor that a new one overlaps (ends are exclusive: back to back is fine).
-_REPLACED_SHIFTS = "DELETE FROM shifts WHERE actor = ? AND start_at < ? AND end_at > ?"
+_OVERLAPPED = (
+    "SELECT start_at, end_at, site FROM shifts WHERE actor = ? AND start_at < ? AND end_at > ?"
+)
+
+
+def _make_room(tx: Tx, new: Shift) -> None:
+    """Cut the new shift's hours out of the actor's stored shifts it overlaps: each keeps what
+    lies before and after them (stamps sort as times). The one that starts when the new one
+    does is that shift re-sent, which the upsert replaces whole (how a shift is shortened)."""
+    for start, end, site in tx.all(_OVERLAPPED, (new.actor, new.end, new.start)):
+        if start == new.start:
+            continue
+        tx.run("DELETE FROM shifts WHERE actor = ? AND start_at = ?", (new.actor, start))
+        for a, b in ((start, min(end, new.start)), (max(start, new.end), end)):
+            if a < b:
+                tx.run(_UPSERT["shifts"], (new.actor, a, b, site))
+
 
 # Per kind: how many leading columns of `row()` are its key (what the upsert matches on), the
 # field a repeat is reported under, and what the key is, for the message.
@@ -383,8 +402,8 @@ def ingest(
         with door(
             inst, actor, "context.ingest", Resource(None), context=context, details=details
         ) as p:
-            if shifts:
-                p.tx.many(_REPLACED_SHIFTS, [(s.actor, s.end, s.start) for s in shifts])
+            for s in shifts:
+                _make_room(p.tx, s)
             p.tx.many(_UPSERT[kind], [d.row() for d in parsed])
     return IngestResult(kind, len(parsed))
 

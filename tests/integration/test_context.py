@@ -263,15 +263,20 @@ def test_back_to_back_shifts_and_a_revised_rota_are_taken(setup: Setup, inst: In
     _store(setup, "shifts", _shift(-8, 0, "mnl-2"), _shift(0, 8))  # one ends as the next starts
     assert _count(inst, "shifts") == 2
     assert _facts(inst).shift_site == "ldn-1"
-    # A later batch moves the shift half an hour later and to another site: the stored one it
-    # overlaps is replaced, and the one before, which it does not overlap, is kept.
+    # A later batch sends 0:30-7:00 at another site: those hours of the stored 0-8 shift are
+    # the new one's; what it said outside them (0-0:30, 7-8) is kept, as is the shift before.
     _store(setup, "shifts", _shift(0.5, 7, "mnl-2"))
-    assert _count(inst, "shifts") == 2
-    assert _facts(inst).shift_site is None
+    assert _count(inst, "shifts") == 4
+    assert _facts(inst).shift_site == "ldn-1"
     assert _facts(inst, at=NOW + timedelta(hours=1)).shift_site == "mnl-2"
+    assert _facts(inst, at=NOW + timedelta(hours=7.5)).shift_site == "ldn-1"
     assert _facts(inst, at=NOW - timedelta(hours=4)).shift_site == "mnl-2"
-    # Shortened: it ends at 3 now, and nothing keeps the person on shift after.
-    _store(setup, "shifts", _shift(0.5, 3, "mnl-2"))
+    # One shift over all of them, then re-sent shorter (same start): it replaces the four, and
+    # then nothing keeps the person on shift after its new end.
+    _store(setup, "shifts", _shift(-8, 8, "mnl-2"))
+    assert _count(inst, "shifts") == 1
+    _store(setup, "shifts", _shift(-8, 3, "mnl-2"))
+    assert _count(inst, "shifts") == 1
     assert _facts(inst, at=NOW + timedelta(hours=5)).shift_site is None
 
 
