@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import json
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from strongroom import documents
 from strongroom.audit import log as ledger
@@ -66,8 +66,20 @@ def write_slice(
     return {"tenant": tenant, "entries": len(chosen), "tree_size": size, "folder": str(out)}
 
 
-def _lines(path: Path) -> list[str]:
-    return documents.read_text(path).splitlines()
+def _indexed(path: Path, folder: Path) -> list[dict[str, Any]]:
+    """The JSON objects of a slice file, one a line, each with an `index`. Raises BadInput."""
+    out = []
+    for line in documents.read_text(path).splitlines():
+        try:
+            doc = documents.loads(line)
+        except ValueError as exc:
+            raise BadInput(f"not a Strongroom slice: {exc}", file=str(folder)) from exc
+        if not isinstance(doc, dict) or "index" not in doc:
+            raise BadInput(
+                "not a Strongroom slice: a line is not an indexed entry", file=str(folder)
+            )
+        out.append(doc)
+    return out
 
 
 def verify_slice(folder: Path, public_key: str) -> dict[str, Any]:
@@ -77,21 +89,8 @@ def verify_slice(folder: Path, public_key: str) -> dict[str, Any]:
     that does not hold.
     """
     note = documents.read_text(folder / "checkpoint")
-    try:
-        bodies = [documents.loads(x) for x in _lines(folder / "entries.jsonl")]
-        proofs = [documents.loads(x) for x in _lines(folder / "proofs.jsonl")]
-    except ValueError as exc:
-        raise BadInput(f"not a Strongroom slice: {exc}", file=str(folder)) from exc
-    if not all(isinstance(d, dict) and "index" in d for d in (*bodies, *proofs)):
-        raise BadInput("not a Strongroom slice: a line is not an indexed entry", file=str(folder))
-    return _verify(
-        note, cast(list[dict[str, Any]], bodies), cast(list[dict[str, Any]], proofs), public_key
-    )
-
-
-def _verify(
-    note: str, bodies: list[dict[str, Any]], proofs: list[dict[str, Any]], public_key: str
-) -> dict[str, Any]:
+    bodies = _indexed(folder / "entries.jsonl", folder)
+    proofs = _indexed(folder / "proofs.jsonl", folder)
     if len(bodies) != len(proofs):
         raise TamperDetected("the slice has a different number of entries and proofs")
     tenants = set()

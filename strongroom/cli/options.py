@@ -23,13 +23,9 @@ def given_or_stdin(value: str, what: str, field: str) -> str:
     (naming `field`) when standard input holds nothing."""
     if value != FROM_STDIN:
         return value
-    try:
-        terminal = sys.stdin is not None and sys.stdin.isatty()
-    except ValueError:  # closed
-        terminal = False
     if sys.stdin is None or sys.stdin.closed:
         raise BadInput(f"no standard input to read {what} from", field=field)
-    if terminal:
+    if sys.stdin.isatty():
         text = str(typer.prompt(what, hide_input=True, err=True))
     else:  # bytes, decoded as every input file is: UTF-8, a BOM dropped, a bad byte named
         text = documents.decode(sys.stdin.buffer.readline(), "<stdin>").rstrip("\n")

@@ -23,7 +23,7 @@ import itertools
 from collections.abc import Iterable, Sequence
 
 from strongroom.dlp.finding import ENTITIES, Finding
-from strongroom.dlp.invisible import Folded, fold
+from strongroom.dlp.invisible import fold
 from strongroom.dlp.recognizers import Recognizer, default_recognizers
 from strongroom.dlp.recognizers.interface import CHECKSUM_SCORE
 from strongroom.errors import BadInput
@@ -44,19 +44,18 @@ def scan(text: str, entities: Iterable[str] | None = None) -> list[Finding]:
     """
     wanted = _wanted(entities)
     chosen = [r for r in recognizers() if r.entity in wanted]
-    found = resolve([f for r in chosen for f in r.find(text)])
+    return _with_hidden(resolve([f for r in chosen for f in r.find(text)]), text, chosen)
+
+
+def _with_hidden(found: list[Finding], text: str, chosen: Sequence[Recognizer]) -> list[Finding]:
+    """`found` (the findings of `text` as given), and those of `text` without its invisible
+    characters that overlap none of them or that a checksum confirms where none of those it
+    overlaps is confirmed: what invisible characters hid. Folding also joins what they
+    separated (two cards with a zero-width space between read as one long number), so
+    elsewhere the text as given keeps the last word. `found` itself when nothing is hidden."""
     folded = fold(text)
     if folded is None:
         return found
-    return _with_hidden(found, [f for r in chosen for f in r.find(folded.text)], folded)
-
-
-def _with_hidden(found: list[Finding], unfolded: list[Finding], folded: Folded) -> list[Finding]:
-    """The findings of the text as given, and those of its folded form that overlap none of
-    them or that a checksum confirms where none of those it overlaps is confirmed: what
-    invisible characters hid. Folding also joins what they separated (two cards with a
-    zero-width space between read as one long number), so elsewhere the text as given keeps
-    the last word."""
 
     def stands(f: Finding) -> bool:
         overlapped = [g for g in found if f.start < g.end and g.start < f.end]
@@ -64,7 +63,8 @@ def _with_hidden(found: list[Finding], unfolded: list[Finding], folded: Folded) 
             return True
         return f.score >= CHECKSUM_SCORE and all(g.score < CHECKSUM_SCORE for g in overlapped)
 
-    kept = [f for f in (folded.back(f) for f in resolve(unfolded)) if stands(f)]
+    unfolded = resolve([f for r in chosen for f in r.find(folded.text)])
+    kept = [f for f in (folded.back(f) for f in unfolded) if stands(f)]
     return resolve([*found, *kept]) if kept else found
 
 
@@ -102,12 +102,10 @@ def scan_many(texts: Iterable[str], entities: Iterable[str] | None = None) -> li
     for recognizer in chosen:
         for proposals, text in zip(found, batch, strict=True):
             proposals.extend(recognizer.find(text))
-    out = [resolve(proposals) for proposals in found]
-    for i, text in enumerate(batch):
-        folded = fold(text)
-        if folded is not None:
-            out[i] = _with_hidden(out[i], [f for r in chosen for f in r.find(folded.text)], folded)
-    return out
+    return [
+        _with_hidden(resolve(proposals), text, chosen)
+        for proposals, text in zip(found, batch, strict=True)
+    ]
 
 
 def resolve(findings: Iterable[Finding]) -> list[Finding]:
