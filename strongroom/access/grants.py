@@ -7,11 +7,17 @@ What this module guarantees:
   `MAX_HOURS["break_glass"]` (4) for break-glass, `MAX_HOURS["vendor"]` (72, three working
   days of a vendor's engagement) for vendor access. It is `pending` until approved, `active`
   once approved and until it ends, then `expired`; `revoked` ends it at once.
-- The grantee is a principal that exists, is not disabled, and has a role that can use the
-  kind (`GRANTEE_ROLES`: break-glass is for staff, a vendor grant for a vendor), or the request
-  fails, recorded (`BadInput` naming `grantee`): a grant its grantee could never
-  use would otherwise sit approved and unused. The policy sees the grantee's role too
-  (`target_role`).
+- The grantee is a principal that exists and is not disabled, and the policy in force would
+  let it take every action the grant names once the grant is approved and active (`_unusable`
+  asks it, with the grantee's state at its best: on shift and badged in at its site, trained,
+  a fresh second factor). Otherwise the request fails, recorded, naming `grantee` when no
+  action would be allowed (a role the kind is not for, a tenant-bound grantee on another
+  tenant), else the action or the fields: a grant its grantee could not use would sit approved
+  and unused. So who may hold which kind is the policy's to say (the default's `break-glass`
+  and `vendor-under-grant`), and an edited policy changes it. The policy also sees the
+  grantee's role when deciding the request itself (`target_role`).
+- Token actions touch the class CREDIT_CARD, not a field of the tenant: a grant naming
+  `token.tokenize` or `token.detokenize` names CREDIT_CARD among its fields.
 - The approver is a second person: neither the requester nor the grantee
   (`Denied`, condition `second-person`). Whether a role may request, approve, revoke or list
   is the policy's decision, not this module's.
@@ -39,29 +45,30 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal, cast, get_args
+from typing import TYPE_CHECKING, Any, Literal, cast, get_args
 
-from strongroom.access.cedar import grant_resource
-from strongroom.access.facts import GrantFact, GrantKind
-from strongroom.access.passwords import load
-from strongroom.access.policy import Resource
-from strongroom.access.principal import AGENT, SECURITY_OFFICER, SUPERVISOR, VENDOR, Principal
+from strongroom.access.cedar import grant_resource, load_policy
+from strongroom.access.facts import Facts, GrantFact, GrantKind
+from strongroom.access.passwords import Account, load
+from strongroom.access.policy import Decision, Resource
+from strongroom.access.principal import Principal, PrincipalId
 from strongroom.audit import RequestContext
 from strongroom.dlp.scanner import refuse_customer_data
 from strongroom.errors import BadInput, Conflict, Denied, NotFound
 from strongroom.instance import Instance
 from strongroom.store.engine import Tx, stamp, transaction
 
+if TYPE_CHECKING:
+    from strongroom.vault.spec import TenantSpec
+
 GrantStatus = Literal["pending", "active", "expired", "revoked"]
 GRANT_KINDS: tuple[GrantKind, ...] = get_args(GrantKind)
 MAX_HOURS: dict[GrantKind, float] = {"break_glass": 4.0, "vendor": 72.0}
-# Who can use each kind, as the default policy's `break-glass` and `vendor-under-grant` permit:
-# a grant for anyone else could never open anything.
-GRANTEE_ROLES: dict[GrantKind, tuple[str, ...]] = {
-    "break_glass": (AGENT, SUPERVISOR, SECURITY_OFFICER),
-    "vendor": (VENDOR,),
-}
 MIN_REASON = 10
+# The class token actions touch (`vault.tokens`), which a grant for them names as a field.
+CARD_CLASS = "CREDIT_CARD"
+# The purpose the dry run of a grant states (`_unusable`), so that a purpose rule is met.
+_DRY_PURPOSE = "could the grantee use this grant"
 # What a grant can open: the vault's data actions. Administrative actions are never granted.
 GRANTABLE_ACTIONS = (
     "record.get",
@@ -187,7 +194,8 @@ def request_grant(
     Raises BadInput (naming the field) for an unknown kind or action, a field the tenant does
     not have, a reason shorter than MIN_REASON, hours beyond the kind's limit; NotFound for an
     unknown tenant; BadInput naming `grantee` for a grantee that does not exist, is disabled, or
-    whose role cannot use the kind (`GRANTEE_ROLES`); Denied when the policy refuses.
+    could use none of it, and naming `actions` or `fields` for what it could not use
+    (`_refuse_unusable`); Denied when the policy refuses the request.
     """
     from strongroom.vault.door import door
     from strongroom.vault.tenants import require_tenant
@@ -235,17 +243,16 @@ def request_grant(
             raise BadInput(f"no principal {grantee!r} to grant to", field="grantee")
         if account.disabled_at is not None:
             raise BadInput(f"principal {grantee!r} is disabled", field="grantee")
-        if account.role not in GRANTEE_ROLES[kind]:
-            raise BadInput(
-                f"{grantee!r} is a {account.role}; a {kind} grant is for a "
-                + " or ".join(GRANTEE_ROLES[kind]),
-                field="grantee",
-            )
         if seen is None or account.role != seen.role:
             raise Conflict(f"principal {grantee!r} changed while the grant was asked; ask again")
-        missing = [f for f in names if spec.field(f) is None]
+        tokens = [a for a in wanted if a.startswith("token.")]
+        missing = [f for f in names if spec.field(f) is None and not (tokens and f == CARD_CLASS)]
         if missing:
-            raise BadInput(f"tenant {tenant!r} has no field {', '.join(missing)}", field="fields")
+            also = f" (token actions need {CARD_CLASS})" if tokens else ""
+            raise BadInput(
+                f"tenant {tenant!r} has no field {', '.join(missing)}{also}", field="fields"
+            )
+        _refuse_unusable(inst, account, kind, tenant, wanted, names, spec)
         p.tx.run(
             "INSERT INTO grants (id, kind, grantee, tenant_id, actions, fields, reason, "
             "requested_by, approved_by, approved_at, starts_at, ends_at, revoked_at, created_at) "
@@ -278,6 +285,95 @@ def request_grant(
         ends_at,
         "pending",
     )
+
+
+def _uses(
+    action: str, fields: tuple[str, ...], spec: TenantSpec
+) -> list[tuple[str, tuple[str, ...]]]:
+    """What one use of `action` under a grant of `fields` asks the policy: a get touches no
+    field; a reveal one field at a time; a search one searchable field at a time, and then a
+    get of what it finds (`records.find` discloses its matches as a record.get); a token action
+    the card class. Empty when the grant names no field the action could touch."""
+    if action == "record.get":
+        return [("record.get", ())]
+    if action.startswith("token."):
+        return [(action, (CARD_CLASS,))] if CARD_CLASS in fields else []
+    if action == "record.find":
+        searchable = [f for f in fields if (fs := spec.field(f)) is not None and fs.searchable]
+        return [(action, (f,)) for f in searchable] + ([("record.get", ())] if searchable else [])
+    return [(action, (f,)) for f in fields if f != CARD_CLASS]
+
+
+def _class_of(spec: TenantSpec, name: str) -> str:
+    fs = spec.field(name)
+    return fs.cls if fs is not None else name  # CARD_CLASS names its class itself
+
+
+def _unusable(
+    inst: Instance,
+    grantee: Account,
+    kind: GrantKind,
+    tenant: str,
+    actions: tuple[str, ...],
+    fields: tuple[str, ...],
+    spec: TenantSpec,
+) -> list[tuple[str, Decision | None]]:
+    """The actions the grantee could not take under this grant, approved and active, on the
+    policy in force, each with the refusal (None: the grant names no field the action could
+    touch). The grantee's changing state is taken at its best (on shift and badged in at its
+    site, trained, a second factor just verified, a purpose stated) and no ticket is held, so
+    what is asked is whether the grant could ever open anything, not whether it does now."""
+    policy = load_policy(inst.home)
+    who = Principal(PrincipalId(grantee.id), grantee.role, grantee.tenant, grantee.site)
+    now = datetime.now(UTC)
+    grant = GrantFact("requested", kind, tenant, actions, fields, approved=True, active=True)
+    out: list[tuple[str, Decision | None]] = []
+    for action in actions:
+        uses = _uses(action, fields, spec)
+        if not uses:
+            out.append((action, None))
+            continue
+        for asked, touched in uses:
+            classes = tuple(_class_of(spec, f) for f in touched)
+            facts = Facts(now, None, grantee.site, grantee.site, True, 0.0, classes, (grant,))
+            resource = Resource(tenant, (), touched)
+            decision = policy.decide(who, asked, resource, _DRY_PURPOSE, RequestContext(), facts)
+            if not decision.allowed:
+                shown = f" (its matches are shown as {asked})" if asked != action else ""
+                out.append((action + shown, decision))
+                break
+    return out
+
+
+def _refuse_unusable(
+    inst: Instance,
+    grantee: Account,
+    kind: GrantKind,
+    tenant: str,
+    actions: tuple[str, ...],
+    fields: tuple[str, ...],
+    spec: TenantSpec,
+) -> None:
+    """Raises BadInput when the grantee could not take every action the grant names."""
+    unusable = _unusable(inst, grantee, kind, tenant, actions, fields, spec)
+    if not unusable:
+        return
+    action, decision = unusable[0]
+    who = f"{grantee.id!r} ({grantee.role})"
+    if decision is None:
+        raise BadInput(
+            f"{action} under a grant touches only the fields the grant names, and it names "
+            f"none it could (a reveal needs a field, a search a searchable one, a token "
+            f"action {CARD_CLASS})",
+            field="fields",
+        )
+    why = decision.reason
+    # Nothing usable is the grantee's role or tenant, unless the grant's own scope is why.
+    if len(unusable) == len(actions) and decision.condition != "grant-scope":
+        raise BadInput(
+            f"{who} could not use this {kind} grant on {tenant!r}: {why}", field="grantee"
+        )
+    raise BadInput(f"{who} could not take {action} under this grant: {why}", field="actions")
 
 
 def _find(inst: Instance, grant_id: str) -> GrantInfo:

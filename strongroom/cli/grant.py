@@ -64,7 +64,11 @@ def request(
         float, typer.Option("--hours", help="How long: at most 4 (break_glass), 72 (vendor).")
     ],
     fields: Annotated[
-        str, typer.Option("--fields", help="Comma-separated fields it may reveal.")
+        str,
+        typer.Option(
+            "--fields",
+            help="Comma-separated fields it may reveal or search; CREDIT_CARD for token actions.",
+        ),
     ] = "",
     as_json: Json = False,
 ) -> None:

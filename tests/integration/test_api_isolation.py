@@ -6,7 +6,9 @@ agents on the floor with tickets (at their own site, or at another site than the
 supervisors holding approved break-glass on their own tenant and on another, vendors holding
 approved grants on their own tenant and on another, client auditors, the CRMs' service
 accounts. Tickets the other tenants' CRMs registered for them, and grants on other tenants,
-must open nothing: the tenant wall comes first.
+must open nothing: the tenant wall comes first. (A grant on another tenant than its
+grantee's is refused when requested; those here are stored as an instance upgraded from
+before that check would hold them.)
 
 Hypothesis draws a principal (role, tenant, site), a tenant for the path and a request (get,
 reveal, find, audit, detokenize) of that tenant's customers or tokens, and checks that the
@@ -18,9 +20,12 @@ reach is the grants they hold and, for the officer, every tenant's ledger, by de
 
 from __future__ import annotations
 
+import json
+import secrets
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -30,6 +35,8 @@ from hypothesis import strategies as st
 
 from strongroom.access.cedar import CONDITIONS
 from strongroom.api.problems import PROBLEM_BASE, PROBLEM_JSON
+from strongroom.instance import open_instance
+from strongroom.store.engine import stamp, transaction
 from tests.integration.api_server import TENANT
 from tests.integration.test_api_policy import (
     BACKENDS,
@@ -60,12 +67,50 @@ def _name(role: str, tenant: str, site: str) -> str:
     return f"{role}-{tenant}-{site}" if role in ("agent", "supervisor") else f"{role}-{tenant}"
 
 
-def _grant(world: World, asker: str, approver: str, body: dict[str, Any]) -> None:
+def _grant(world: World, asker: str, approver: str, body: dict[str, Any], own: str) -> None:
+    """An approved grant for a grantee of tenant `own`. One on another tenant is refused now
+    (its grantee could never use it); one approved before that check, on an instance upgraded
+    since, is stored as it was, so that the tenant wall is what refuses its use."""
     with world.client(asker) as c:
         asked = c.post("/v1/grants", json={"hours": 4, **body})
+    if body["tenant"] != own:
+        problem = asked.json()
+        assert (asked.status_code, problem["field"]) == (400, "grantee"), asked.text
+        assert "forbid-other-tenant" in problem["detail"]
+        _store_approved(world, asker, approver, {"hours": 4, **body})
+        return
     assert asked.status_code == 201, asked.text
     with world.client(approver) as c:
         ok(c.post(f"/v1/grants/{asked.json()['id']}/approve"))
+
+
+def _store_approved(world: World, asker: str, approver: str, body: dict[str, Any]) -> None:
+    start = datetime.now(UTC)
+    inst = open_instance(world.home)
+    try:
+        with transaction(inst.data, tenant=body["tenant"]) as tx:
+            tx.run(
+                "INSERT INTO grants (id, kind, grantee, tenant_id, actions, fields, reason, "
+                "requested_by, approved_by, approved_at, starts_at, ends_at, revoked_at, "
+                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)",
+                (
+                    "g-" + secrets.token_hex(6),
+                    body["kind"],
+                    body["grantee"],
+                    body["tenant"],
+                    json.dumps(body["actions"]),
+                    json.dumps(body["fields"]),
+                    body["reason"],
+                    asker,
+                    approver,
+                    stamp(start),
+                    stamp(start),
+                    stamp(start + timedelta(hours=body["hours"])),
+                    stamp(start),
+                ),
+            )
+    finally:
+        inst.close()
 
 
 def _populate(world: World) -> None:
@@ -102,6 +147,7 @@ def _populate(world: World) -> None:
                         "fields": list(FIELDS),
                         "reason": "isolation test: break-glass on " + on,
                     },
+                    t,
                 )
         for on in (t, elsewhere):
             _grant(
@@ -117,6 +163,7 @@ def _populate(world: World) -> None:
                     "reason": "isolation test: vendor on " + on,
                     "hours": 24,
                 },
+                t,
             )
 
 

@@ -762,6 +762,34 @@ def test_vendor_grant_used_within_its_fields_and_refused_outside_them(world: Wor
     denied(elsewhere, "grant", theirs["email"])
 
 
+def test_vendor_grant_opens_the_token_vault_when_it_names_the_card_class(world: World) -> None:
+    row = world.row(19)
+    world.add(("vic", "vendor", None, None))
+    body = {
+        "kind": "vendor",
+        "grantee": "vic",
+        "actions": ["token.detokenize"],
+        "reason": "card processor migration of stored tokens",
+        "hours": 24,
+    }
+    without = _grant(world, "officer", **body, fields=["card_number"])
+    assert (without.status_code, without.json()["field"]) == (400, "fields"), without.text
+    assert "CREDIT_CARD" in without.json()["detail"]
+    asked = _grant(world, "officer", **body, fields=["CREDIT_CARD"])
+    assert asked.status_code == 201, asked.text
+    ok(_approve(world, "sup-a", asked.json()["id"]))
+    with world.client(TENANT) as crm:
+        token = ok(crm.post(f"/v1/tenants/{TENANT}/tokens", json={"value": row["card_number"]}))
+    with world.client("vic") as c:
+        shown = c.post(
+            f"/v1/tenants/{TENANT}/tokens/detokenize",
+            json={"token": token["token"], "purpose": "processor migration"},
+        )
+        record = get(c, row["id"])
+    assert ok(shown)["value"] == row["card_number"]
+    denied(record, "grant-scope", row["card_number"])
+
+
 # Service accounts, the officer's context feed, the client auditor -----------------------------
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from strongroom.access import Principal, PrincipalId
+from strongroom.access.cedar import default_policy_text, install_policy
 from strongroom.access.grants import (
     GrantInfo,
     approve_grant,
@@ -33,6 +35,7 @@ SUPERVISOR = Principal(PrincipalId("operator:supervisor"), OPERATOR)
 SECOND = Principal(PrincipalId("operator:second"), OPERATOR)
 GRANTEE = "agent-17"
 VENDOR = "mailhouse-1"
+ROAMING = "sup-roam"
 
 
 @pytest.fixture
@@ -42,6 +45,8 @@ def inst(setup: Setup) -> Iterator[Instance]:
     for name, role, site in ((GRANTEE, "agent", "lon-1"), ("agent-18", "agent", "lon-1")):
         add_principal(setup.instance, setup.operator, name, role, "acme-bank", site)
     add_principal(setup.instance, setup.operator, VENDOR, "vendor", "acme-bank")
+    # A supervisor of no tenant: break-glass on any tenant is of use to them.
+    add_principal(setup.instance, setup.operator, ROAMING, "supervisor")
     yield setup.instance
 
 
@@ -146,10 +151,12 @@ def test_a_revoked_grant_is_no_longer_held(inst: Instance) -> None:
 
 
 def test_held_is_per_grantee_and_tenant(inst: Instance) -> None:
-    _request(inst, tenant="zeta-retail", fields=[])
+    _request(inst, grantee=ROAMING, tenant="zeta-retail", actions=["record.get"], fields=[])
     _request(inst, grantee="agent-18")
     assert _held(inst) == ()
-    assert len(_held(inst, tenant="zeta-retail")) == 1
+    with transaction(inst.data, read_only=True) as tx:
+        assert held(tx, ROAMING, "acme-bank", datetime.now(UTC)) == ()
+        assert len(held(tx, ROAMING, "zeta-retail", datetime.now(UTC))) == 1
 
 
 def test_a_vendor_grant_lasts_up_to_seventy_two_hours(inst: Instance) -> None:
@@ -168,11 +175,66 @@ def test_a_grant_its_grantee_could_never_use_is_refused_naming_the_grantee(
         _request(inst, kind=kind, grantee=grantee, hours=1)
     assert err.value.location.field == "grantee"
     role = "agent" if grantee == GRANTEE else "vendor"
-    assert f"is a {role}" in err.value.message
+    assert f"'{grantee}' ({role}) could not use this {kind} grant" in err.value.message
     assert list_grants(inst, SUPERVISOR) == []
     logged = [e for _, e in entries(inst, Filters(action="grant.request"))]
     assert [e["outcome"]["decision"] for e in logged] == ["failed"]
     assert f"role={role}" in logged[0]["resource"]["fields"]
+
+
+def test_a_grant_on_another_tenant_than_its_grantee_s_is_refused(inst: Instance) -> None:
+    with pytest.raises(BadInput) as err:
+        _request(inst, tenant="zeta-retail")
+    assert err.value.location.field == "grantee"
+    assert "another tenant (forbid-other-tenant)" in err.value.message
+    assert list_grants(inst, SUPERVISOR) == []
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "says"),
+    [
+        # A reveal or a search under a grant touches only the fields it names.
+        ({"fields": []}, "fields", "record.reveal under a grant touches only"),
+        ({"actions": ["record.find"], "fields": ["card_number"]}, "fields", "record.find"),
+        # Break-glass reads records; it does not open the token vault.
+        (
+            {"actions": ["record.get", "token.detokenize"], "fields": ["CREDIT_CARD"]},
+            "actions",
+            "could not take token.detokenize under this grant",
+        ),
+        # A vendor's token action touches the card class, which the grant must name.
+        (
+            {"kind": "vendor", "grantee": VENDOR, "actions": ["token.detokenize"], "fields": []},
+            "fields",
+            "token action CREDIT_CARD",
+        ),
+        ({"fields": ["CREDIT_CARD"]}, "fields", "no field CREDIT_CARD"),
+        # A search shows its matches as a get of each: a grant to search must let one get.
+        (
+            {"actions": ["record.find"], "fields": ["email"]},
+            "actions",
+            "(its matches are shown as record.get)",
+        ),
+    ],
+)
+def test_a_grant_naming_what_its_grantee_could_not_use_is_refused(
+    inst: Instance, change: dict[str, Any], field: str, says: str
+) -> None:
+    with pytest.raises(BadInput) as err:
+        _request(inst, **change)
+    assert (err.value.location.field, says in err.value.message) == (field, True), err.value
+    assert list_grants(inst, SUPERVISOR) == []
+
+
+def test_a_vendor_grant_for_token_actions_names_the_card_class(inst: Instance) -> None:
+    g = _request(
+        inst,
+        kind="vendor",
+        grantee=VENDOR,
+        actions=["token.tokenize", "token.detokenize", "record.find", "record.get"],
+        fields=["CREDIT_CARD", "email"],
+    )
+    assert g.fields == ("CREDIT_CARD", "email")
 
 
 def test_a_grant_for_no_one_or_a_disabled_principal_is_refused_and_recorded(
@@ -234,7 +296,7 @@ def test_list_filters_by_tenant_and_shows_each_status(inst: Instance) -> None:
     approve_grant(inst, SECOND, active.id)
     revoked = _request(inst)
     revoke_grant(inst, SUPERVISOR, revoked.id)
-    other = _request(inst, tenant="zeta-retail", fields=[])
+    other = _request(inst, grantee=ROAMING, tenant="zeta-retail")
     listed = {g.id: g.status for g in list_grants(inst, SUPERVISOR, "acme-bank")}
     assert listed == {pending.id: "pending", active.id: "active", revoked.id: "revoked"}
     assert [g.id for g in list_grants(inst, SUPERVISOR, "zeta-retail")] == [other.id]
@@ -308,3 +370,39 @@ def test_a_reason_holding_customer_data_is_refused_and_not_recorded(
 def _ledger_bodies(inst: Instance) -> list[str]:
     with transaction(inst.data, read_only=True) as tx:
         return [str(b) for (b,) in tx.all("SELECT body FROM audit_entries ORDER BY seq")]
+
+
+def test_who_can_use_each_kind_of_grant_is_the_policy_s_to_say(
+    inst: Instance, tmp_path: Path
+) -> None:
+    """An edited policy moves who may hold a grant: no list in the code overrides it."""
+    text = default_policy_text()
+    edited = text.replace(
+        '["agent", "supervisor", "security_officer"].contains(principal.role) &&\n'
+        "  context has grant &&\n"
+        '  context.grant.kind == "break_glass"',
+        '["supervisor", "security_officer"].contains(principal.role) &&\n'
+        "  context has grant &&\n"
+        '  context.grant.kind == "break_glass"',
+    ).replace(
+        'principal.role == "vendor" &&\n  context has grant &&\n  context.grant.kind == "vendor"',
+        '["vendor", "supervisor"].contains(principal.role) &&\n'
+        "  context has grant &&\n"
+        '  context.grant.kind == "vendor"',
+    )
+    assert edited.count('["vendor", "supervisor"].contains(principal.role)') == 1
+    assert '["supervisor", "security_officer"].contains(principal.role) &&\n  context has' in edited
+    vendor = {"kind": "vendor", "actions": ["record.get"], "fields": []}
+    with pytest.raises(BadInput) as err:
+        _request(inst, grantee=ROAMING, **vendor)
+    assert err.value.location.field == "grantee"
+    assert _request(inst).grantee == GRANTEE  # break-glass for an agent, under the default
+
+    policy = tmp_path / "edited.cedar"
+    policy.write_text(edited)
+    install_policy(inst, SUPERVISOR, policy)
+    assert _request(inst, grantee=ROAMING, **vendor).grantee == ROAMING
+    with pytest.raises(BadInput) as err:
+        _request(inst)
+    assert err.value.location.field == "grantee"
+    assert "'agent-17' (agent) could not use this break_glass grant" in err.value.message

@@ -25,7 +25,11 @@ class GrantRequest(BaseModel):
     grantee: str = Field(min_length=1, max_length=128, pattern=r"^[^\s\x00-\x1f\x7f]+$")
     tenant: str = Field(pattern=TENANT_ID.pattern)
     actions: list[Action] = Field(min_length=1, max_length=8)
-    fields: list[str] = Field(default_factory=list, max_length=64)
+    fields: list[str] = Field(
+        default_factory=list,
+        max_length=64,
+        description="The fields it may reveal or search; CREDIT_CARD for token actions.",
+    )
     reason: str = Field(min_length=grants.MIN_REASON, max_length=1000)
     hours: float = Field(gt=0, le=max(grants.MAX_HOURS.values()))
 
