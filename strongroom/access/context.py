@@ -8,6 +8,8 @@ What this module guarantees:
   file, the line and the field. Keys a schema does not know are ignored.
 - A batch is stored in one transaction through the door, with one ledger entry
   (`ticket.register` or `context.ingest`, details `{"kind", "count"}`): all of it or none.
+  A batch of shifts that revises stored shifts also says which, and what is left of each
+  (`rota.details`: `revised`, and the first `rota.LISTED` as `revisions`).
 - Times are accepted as ISO 8601 with an offset or `Z` and stored as UTC text in the store's
   one form (`2026-11-24T00:14:25.123456Z`); a time without an offset is refused, since it
   could mean any zone.
@@ -23,7 +25,8 @@ What this module guarantees:
   latest word (a shift moved, shortened or sent to another site), and a stale shift left
   beside it would keep a person on shift at a site they were moved from. What the stored
   shifts say outside those hours is kept (the morning of a split shift whose afternoon is
-  re-sent), so the history the auditor reads is cut, never lost.
+  re-sent), so the history the auditor reads is cut, never lost; and the entry keeps what
+  was cut (`rota.py`).
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal, get_args
 
+from strongroom.access import rota
 from strongroom.access.policy import Resource
 from strongroom.access.principal import Principal
 from strongroom.audit import RequestContext
@@ -294,25 +298,6 @@ _UPSERT: dict[Kind, str] = {
 }
 
 
-# Stored shifts of the actor that a new one overlaps (ends are exclusive: back to back is fine).
-_OVERLAPPED = (
-    "SELECT start_at, end_at, site FROM shifts WHERE actor = ? AND start_at < ? AND end_at > ?"
-)
-
-
-def _make_room(tx: Tx, new: Shift) -> None:
-    """Cut the new shift's hours out of the actor's stored shifts it overlaps: each keeps what
-    lies before and after them (stamps sort as times). The one that starts when the new one
-    does is that shift re-sent, which the upsert replaces whole (how a shift is shortened)."""
-    for start, end, site in tx.all(_OVERLAPPED, (new.actor, new.end, new.start)):
-        if start == new.start:
-            continue
-        tx.run("DELETE FROM shifts WHERE actor = ? AND start_at = ?", (new.actor, start))
-        for a, b in ((start, min(end, new.start)), (max(start, new.end), end)):
-            if a < b:
-                tx.run(_UPSERT["shifts"], (new.actor, a, b, site))
-
-
 # Per kind: how many leading columns of `row()` are its key (what the upsert matches on), the
 # field a repeat is reported under, and what the key is, for the message.
 _KEYS: dict[Kind, tuple[int, str, str]] = {
@@ -399,11 +384,22 @@ def ingest(
                 ) from exc
             p.tx.many(_UPSERT[kind], [t.row() for t in tickets])
     else:
+        revisions: list[rota.Revision] = []
+
+        def plan(tx: Tx) -> dict[str, Any]:
+            revisions.extend(rota.revise(rota.touched(tx, shifts), shifts))
+            return rota.details(revisions)
+
         with door(
-            inst, actor, "context.ingest", Resource(None), context=context, details=details
+            inst,
+            actor,
+            "context.ingest",
+            Resource(None),
+            context=context,
+            details=details,
+            plan=plan if shifts else None,
         ) as p:
-            for s in shifts:
-                _make_room(p.tx, s)
+            rota.apply(p.tx, revisions)
             p.tx.many(_UPSERT[kind], [d.row() for d in parsed])
     return IngestResult(kind, len(parsed))
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -65,6 +65,8 @@ def _refuse(decision: Decision) -> Denied:
 
 
 Gather = Callable[[Tx, Resource], Facts]
+# Reads, in the allowed action's transaction, details only it can tell (`gate`'s `plan`).
+Plan = Callable[[Tx], dict[str, Any]]
 
 
 _UNDECIDED = Decision(False, "the operation failed before the policy decided", ())
@@ -116,12 +118,15 @@ def gate(
     details: dict[str, Any] | None = None,
     policy: Policy | None = None,
     gather: Gather | None = None,
+    plan: Plan | None = None,
 ) -> Iterator[Passage]:
     """Yield the passage (its transaction) in which the allowed action must run.
 
     The facts are gathered (`gather`; none for the operator) and the policy decides inside
     the action's own transaction, so the action runs on the state it was allowed on. A
-    refusal unwinds that transaction and is written in one of its own.
+    refusal unwinds that transaction and is written in one of its own. `plan`, when given,
+    reads in that transaction, once allowed, what the action is about to change (what a batch
+    replaces), and its details join the entry's before it is written.
 
     Raises Denied (after recording the refusal); re-raises whatever the action raised (after
     recording the failure); StoreUnavailable when the entry cannot be written.
@@ -137,6 +142,8 @@ def gate(
             if not decision.allowed:
                 refused = decision
                 raise _Refused
+            if plan is not None:
+                attempt = replace(attempt, details={**(attempt.details or {}), **plan(tx)})
             append(tx, [attempt.entry("allowed", decision)])
             yield Passage(tx, attempt, decider, gather)
     except _Refused:

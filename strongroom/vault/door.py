@@ -26,7 +26,7 @@ from strongroom.access import Passage, Principal, Resource, gate
 from strongroom.access.cedar import UNKNOWN_CLASS, load_policy
 from strongroom.access.evidence import gather
 from strongroom.access.facts import Facts
-from strongroom.access.gate import Gather
+from strongroom.access.gate import Gather, Plan
 from strongroom.access.principal import OPERATOR
 from strongroom.audit import RequestContext
 from strongroom.audit.log import checkpoint_if_due
@@ -84,10 +84,11 @@ def door(
     context: RequestContext | None = None,
     *,
     details: dict[str, Any] | None = None,
+    plan: Plan | None = None,
 ) -> Iterator[Passage]:
     """Raises Denied (recorded), BadInput when the installed policy file is unsound or the
     purpose holds customer data (not recorded: the entry would keep it), and whatever the
-    action raises (recorded as failed)."""
+    action raises (recorded as failed). `plan`: see `access.gate`."""
     refuse_customer_data(purpose, "purpose")
     stored = principal.role != OPERATOR
     try:
@@ -101,6 +102,7 @@ def door(
             details=details,
             policy=load_policy(inst.home) if stored else None,
             gather=_gatherer(inst, principal, context) if stored else None,
+            plan=plan,
         ) as p:
             yield p
     finally:

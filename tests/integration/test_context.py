@@ -18,7 +18,7 @@ from strongroom.access.identity import add_principal
 from strongroom.audit.search import Filters, entries
 from strongroom.errors import BadInput, Denied
 from strongroom.instance import Instance
-from strongroom.store.engine import transaction
+from strongroom.store.engine import stamp, transaction
 from strongroom.vault import tenants
 from tests.conftest import Setup, demo_spec
 
@@ -106,7 +106,7 @@ def test_each_kind_is_stored_with_one_ledger_entry(setup: Setup, inst: Instance)
     ]
     assert logged == [
         ("ticket.register", "acme-bank", "allowed", {"kind": "tickets", "count": 2}),
-        ("context.ingest", None, "allowed", {"kind": "shifts", "count": 1}),
+        ("context.ingest", None, "allowed", {"kind": "shifts", "count": 1, "revised": 0}),
         ("context.ingest", None, "allowed", {"kind": "badges", "count": 2}),
         ("context.ingest", None, "allowed", {"kind": "training", "count": 1}),
     ]
@@ -278,6 +278,57 @@ def test_back_to_back_shifts_and_a_revised_rota_are_taken(setup: Setup, inst: In
     _store(setup, "shifts", _shift(-8, 3, "mnl-2"))
     assert _count(inst, "shifts") == 1
     assert _facts(inst, at=NOW + timedelta(hours=5)).shift_site is None
+
+
+def _stored_shifts(inst: Instance) -> list[tuple[str, str, str]]:
+    with transaction(inst.data, read_only=True) as tx:
+        rows = tx.all("SELECT start_at, end_at, site FROM shifts ORDER BY start_at")
+    return [(str(a), str(b), str(c)) for a, b, c in rows]
+
+
+def test_the_ledger_says_which_stored_shifts_a_batch_revised(setup: Setup, inst: Instance) -> None:
+    _store(setup, "shifts", _shift(-8, 0, "mnl-2"), _shift(0, 8))
+    before = _stored_shifts(inst)
+    # Moved: 2-4 at another site cuts the 0-8 shift in two; the -8-0 shift is not touched.
+    _store(setup, "shifts", _shift(2, 4, "mnl-2"))
+    *_, entry = (e for _, e in entries(inst, Filters(action="context.ingest")))
+    (start, end, site) = before[1]
+    pieces = [(start, stamp(NOW + timedelta(hours=2))), (stamp(NOW + timedelta(hours=4)), end)]
+    assert entry["details"] == {
+        "kind": "shifts",
+        "count": 1,
+        "revised": 1,
+        "revisions": [
+            {
+                "actor": "agent-17",
+                "site": site,
+                "start": start,
+                "end": end,
+                "kept": [{"start": a, "end": b} for a, b in pieces],
+            }
+        ],
+    }
+    assert [(a, b) for a, b, s in _stored_shifts(inst) if s == "ldn-1"] == pieces
+    # Re-sent unchanged: nothing revised.
+    _store(setup, "shifts", _shift(2, 4, "mnl-2"))
+    *_, entry = (e for _, e in entries(inst, Filters(action="context.ingest")))
+    assert entry["details"]["revised"] == 0 and "revisions" not in entry["details"]
+
+
+def test_a_shift_re_sent_shorter_is_replaced_whole_even_beside_a_cut(
+    setup: Setup, inst: Instance
+) -> None:
+    """One batch re-sends the 0-8 shift as 0-3 and adds 5-6: the stored 0-8 is replaced whole,
+    so nothing of it is left after 6 (before, the 5-6 cut it first and 6-8 survived)."""
+    _store(setup, "shifts", _shift(0, 8))
+    _store(setup, "shifts", _shift(0, 3), _shift(5, 6, "mnl-2"))
+    assert [(a, b) for a, b, _ in _stored_shifts(inst)] == [
+        (stamp(NOW), stamp(NOW + timedelta(hours=3))),
+        (stamp(NOW + timedelta(hours=5)), stamp(NOW + timedelta(hours=6))),
+    ]
+    assert _facts(inst, at=NOW + timedelta(hours=7)).shift_site is None
+    *_, entry = (e for _, e in entries(inst, Filters(action="context.ingest")))
+    assert [r["kept"] for r in entry["details"]["revisions"]] == [[]]
 
 
 def test_on_shift_only_between_start_and_end(setup: Setup, inst: Instance) -> None:
