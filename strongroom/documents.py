@@ -109,19 +109,30 @@ def loads(text: str | bytes) -> object:
         raise TooDeep() from None
 
 
+def refusal(exc: ValueError) -> tuple[str, str | None]:
+    """Why `loads` refused a line, said for a person: the reason (with the column where the
+    parser stopped, or of a byte that is not UTF-8) and the field it concerns, if any."""
+    if isinstance(exc, json.JSONDecodeError):
+        return f"not valid JSON ({exc.msg} at column {exc.colno})", None
+    if isinstance(exc, DuplicateKey):
+        return str(exc), exc.key[:40]
+    if isinstance(exc, UnicodeDecodeError) and isinstance(exc.object, bytes):
+        raw = exc.object
+        column = len(raw[: exc.start].decode("utf-8", "replace")) + 1
+        return f"not UTF-8 text: byte 0x{raw[exc.start]:02x} at column {column}", None
+    return f"not read: {exc}", None
+
+
 def parse_json(text: str | bytes, file: str, line: int | None = None) -> object:
     """One JSON value of `file` (a line of it, or the whole). Raises BadInput naming the file
     and the line (for a whole file, the line where the parser stopped)."""
     try:
         return loads(text)
-    except json.JSONDecodeError as exc:
-        raise BadInput(
-            f"not valid JSON ({exc.msg} at column {exc.colno})", file=file, line=line or exc.lineno
-        ) from exc
-    except DuplicateKey as exc:
-        raise BadInput(str(exc), file=file, line=line, field=exc.key[:40]) from exc
-    except TooDeep as exc:
-        raise BadInput(f"not read: {exc}", file=file, line=line) from exc
+    except ValueError as exc:
+        reason, field = refusal(exc)
+        if line is None and isinstance(exc, json.JSONDecodeError):
+            line = exc.lineno
+        raise BadInput(reason, file=file, line=line, field=field) from exc
 
 
 def json_lines(text: str, file: str) -> list[tuple[int, object]]:

@@ -149,7 +149,16 @@ class FileContext:
         return self
 
 
+class _Refused(Exception):
+    """A line that is not one JSON value: `documents.refusal`'s reason and field."""
+
+    def __init__(self, reason: str, field: str | None) -> None:
+        super().__init__(reason)
+        self.reason, self.field = reason, field
+
+
 def _lines(path: Path) -> Iterator[tuple[int, Any]]:
+    """Each non-blank line's JSON value, or a `_Refused` in its place."""
     if not path.exists():
         return
     try:
@@ -161,8 +170,8 @@ def _lines(path: Path) -> Iterator[tuple[int, Any]]:
             if line.strip():
                 try:
                     yield n, documents.loads(line)
-                except ValueError:
-                    yield n, None
+                except ValueError as exc:
+                    yield n, _Refused(*documents.refusal(exc))
 
 
 def _str(obj: dict[str, Any], key: str, optional: bool = False) -> Any:
@@ -213,12 +222,17 @@ def load_context(folder: Path, strict: bool = False) -> FileContext:
     for name, load in loaders.items():
         for n, obj in _lines(folder / name):
             try:
+                if isinstance(obj, _Refused):
+                    raise obj
                 if not isinstance(obj, dict):
                     raise KeyError(None)
                 load(obj)
-            except KeyError as exc:
-                key = exc.args[0] if exc.args else None
-                reason = f"missing or invalid {key}" if key else "a line must be a JSON object"
+            except (KeyError, _Refused) as exc:
+                if isinstance(exc, _Refused):
+                    key, reason = exc.field, exc.reason
+                else:
+                    key = exc.args[0] if exc.args else None
+                    reason = f"missing or invalid {key}" if key else "a line must be a JSON object"
                 if strict:
                     raise BadInput(reason, file=name, line=n, field=key) from None
                 ctx.skipped.add(Malformed(name, n, key, reason))

@@ -183,8 +183,9 @@ def parse_lines(
         try:
             try:
                 obj = documents.loads(line)
-            except ValueError:
-                raise _Bad(None, "not valid JSON") from None
+            except ValueError as exc:
+                reason, field = documents.refusal(exc)
+                raise _Bad(field, reason) from None
             event = event_from_dict(obj, f"{source}:{n}")
             if event.ts < last:
                 raise _Bad("ts", "out of time order: earlier than the line before it")

@@ -224,6 +224,29 @@ def test_strict_context_error_names_file_and_line_with_exit_2_in_json(
     assert err["field"] == "zone"
 
 
+def test_a_line_that_is_not_json_or_not_utf8_is_named_with_its_column(
+    files: tuple[Path, Path],
+) -> None:
+    events, ctx = files
+    good = events.read_bytes().splitlines(keepends=True)
+    events.write_bytes(good[0] + b'{"actor": "Jos\xe9"}\n' + b"".join(good[1:]))
+    shifts = ctx / "shifts.jsonl"
+    shifts.write_bytes(b'{"actor": "a-1", "site": }\n')
+    res = _detect("run", "--events", str(events), "--context", str(ctx), "--json")
+    assert res.exit_code == 0, res.output
+    assert "events.jsonl:2: not UTF-8 text: byte 0xe9 at column 15" in res.stderr
+    # Before, a context line that is not JSON was "a line must be a JSON object".
+    assert "shifts.jsonl:1: not valid JSON (Expecting value at column 26)" in res.stderr
+    args = ("run", "--events", str(events), "--context", str(ctx), "--strict", "--json")
+    err = json.loads(_detect(*args).stderr)
+    assert (err["file"], err["line"]) == ("shifts.jsonl", 1)
+    assert "not valid JSON (Expecting value at column 26)" in err["message"], err
+    shifts.unlink()
+    err = json.loads(_detect(*args).stderr)
+    assert (err["file"], err["line"]) == ("events.jsonl", 2)
+    assert "byte 0xe9 at column 15" in err["message"], err
+
+
 def test_eval_json_prints_one_report(tmp_path: Path, files: tuple[Path, Path]) -> None:
     events, ctx = files
     labels = _jsonl(
