@@ -270,8 +270,11 @@ class CedarPolicy:
         purpose: str | None,
         context: RequestContext,
         facts: Facts | None = None,
+        *,
+        own_standing: bool = True,
     ) -> Decision:
-        """Allow when any standing is allowed; else deny naming the unmet condition."""
+        """Allow when any standing is allowed; else deny naming the unmet condition. Without
+        `own_standing`, only the grants the facts hold are standings (what a grant opens)."""
         if action not in self._actions:
             return Decision(
                 False,
@@ -282,7 +285,11 @@ class CedarPolicy:
         grants = facts.grants if facts is not None else ()
         entities = _entities(principal, action, resource, facts)
         base = _context(purpose, context, facts)
-        contexts = [base] + [{**base, "grant": _grant(g, self._actions)} for g in grants]
+        held = [{**base, "grant": _grant(g, self._actions)} for g in grants]
+        contexts = [base, *held] if own_standing else held
+        standing: tuple[GrantFact | None, ...] = (None, *grants) if own_standing else grants
+        if not contexts:
+            return Decision(False, CONDITION_TEXT["grant"], ("default-deny",), condition="grant")
         requests = [_request(principal, action, c) for c in contexts]
         scoped, permits_only = self._sets[action]
         results = cedarpy.is_authorized_batch(requests, scoped, entities)
@@ -292,7 +299,7 @@ class CedarPolicy:
                 return Decision(False, f"policy error: {why}", ("policy-error",), "policy-error")
         standings = [
             _Standing(g, r.allowed, *self._matched(r.diagnostics.reasons, r.allowed))
-            for g, r in zip((None, *grants), results, strict=True)
+            for g, r in zip(standing, results, strict=True)
         ]
         for s in standings:
             if s.allowed:

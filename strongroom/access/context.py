@@ -8,8 +8,9 @@ What this module guarantees:
   file, the line and the field. Keys a schema does not know are ignored.
 - A batch is stored in one transaction through the door, with one ledger entry
   (`ticket.register` or `context.ingest`, details `{"kind", "count"}`): all of it or none.
-  A batch of shifts that revises stored shifts also says which, and what is left of each
-  (`rota.details`: `revised`, and the first `rota.LISTED` as `revisions`).
+  The entry of a batch of shifts also says how many stored shifts it revised (`revised`, 0
+  included) and, for the first `rota.LISTED` of them, which and what is left of each
+  (`revisions`); a failed batch's entry says neither, since it revised nothing.
 - Times are accepted as ISO 8601 with an offset or `Z` and stored as UTC text in the store's
   one form (`2026-11-24T00:14:25.123456Z`); a time without an offset is refused, since it
   could mean any zone.
@@ -25,8 +26,8 @@ What this module guarantees:
   latest word (a shift moved, shortened or sent to another site), and a stale shift left
   beside it would keep a person on shift at a site they were moved from. What the stored
   shifts say outside those hours is kept (the morning of a split shift whose afternoon is
-  re-sent), so the history the auditor reads is cut, never lost; and the entry keeps what
-  was cut (`rota.py`).
+  re-sent), so the history the auditor reads is cut, never lost; and the entry says what was
+  cut (`rota.py`, which also says how shifts stored before overlaps were refused are taken).
 """
 
 from __future__ import annotations

@@ -6,7 +6,9 @@ asks the policy; a refusal is written to the ledger in its own transaction and r
 caller's action then runs in, so the action and its record commit together or not at all. If
 the action fails, its transaction (entry included) rolls back and one `failed` entry is
 written instead: every attempt leaves exactly one entry. A failure to write an entry fails the
-operation before anything is returned.
+operation before anything is returned. An action may bring a `plan`: what it is about to
+change (what a batch replaces), read in its transaction under the ledger's lock and written
+into its entry; a failed entry leaves the plan out, since nothing of it happened.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from strongroom.access.facts import Facts
 from strongroom.access.policy import Decision, OperatorPolicy, Policy, Resource
 from strongroom.access.principal import Principal
 from strongroom.audit import Entry, Outcome, RequestContext, append
+from strongroom.audit.ledger import lock
 from strongroom.errors import Denied, StrongroomError
 from strongroom.store.engine import Tx, transaction
 
@@ -142,10 +145,12 @@ def gate(
             if not decision.allowed:
                 refused = decision
                 raise _Refused
+            planned = attempt
             if plan is not None:
-                attempt = replace(attempt, details={**(attempt.details or {}), **plan(tx)})
-            append(tx, [attempt.entry("allowed", decision)])
-            yield Passage(tx, attempt, decider, gather)
+                lock(tx)  # the plan reads what no concurrent writer is still changing
+                planned = replace(attempt, details={**(attempt.details or {}), **plan(tx)})
+            append(tx, [planned.entry("allowed", decision)])
+            yield Passage(tx, planned, decider, gather)
     except _Refused:
         pass
     except BaseException as exc:

@@ -8,11 +8,12 @@ What this module guarantees:
   days of a vendor's engagement) for vendor access. It is `pending` until approved, `active`
   once approved and until it ends, then `expired`; `revoked` ends it at once.
 - The grantee is a principal that exists and is not disabled, and the policy in force would
-  let it take every action the grant names once the grant is approved and active (`_unusable`
-  asks it, with the grantee's state at its best: on shift and badged in at its site, trained,
-  a fresh second factor). Otherwise the request fails, recorded, naming `grantee` when no
-  action would be allowed (a role the kind is not for, a tenant-bound grantee on another
-  tenant), else the action or the fields: a grant its grantee could not use would sit approved
+  let it take every action the grant names under the grant once it is approved and active
+  (`_unusable` asks the grant's standing alone; a condition on the grantee's state at the
+  time of use, such as a shift or a ticket, is not held against it). Otherwise the request
+  fails, recorded, naming `grantee` when no action would be allowed (a role the kind is not
+  for, a tenant-bound grantee on another tenant), else the action or the fields: a grant its
+  grantee could not use, or that adds nothing to what it may do already, would sit approved
   and unused. So who may hold which kind is the policy's to say (the default's `break-glass`
   and `vendor-under-grant`), and an edited policy changes it. The policy also sees the
   grantee's role when deciding the request itself (`target_role`).
@@ -43,7 +44,7 @@ import math
 import re
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal, cast, get_args
 
@@ -69,6 +70,10 @@ MIN_REASON = 10
 CARD_CLASS = "CREDIT_CARD"
 # The purpose the dry run of a grant states (`_unusable`), so that a purpose rule is met.
 _DRY_PURPOSE = "could the grantee use this grant"
+# The unmet conditions that make a grant unusable whenever it is used: who the grantee is
+# and what the grant covers. Others (ticket, shift, badge, training, purpose, MFA …) are the
+# grantee's state at the time of use, which the dry run cannot know.
+_WHO_AND_WHAT = frozenset({"tenant", "role", "grant", "grant-scope", "policy-error"})
 # What a grant can open: the vault's data actions. Administrative actions are never granted.
 GRANTABLE_ACTIONS = (
     "record.get",
@@ -320,9 +325,12 @@ def _unusable(
 ) -> list[tuple[str, Decision | None]]:
     """The actions the grantee could not take under this grant, approved and active, on the
     policy in force, each with the refusal (None: the grant names no field the action could
-    touch). The grantee's changing state is taken at its best (on shift and badged in at its
-    site, trained, a second factor just verified, a purpose stated) and no ticket is held, so
-    what is asked is whether the grant could ever open anything, not whether it does now."""
+    touch). Only the grant's standing is asked (`own_standing=False`), and only a refusal for
+    who the grantee is or what the grant covers counts (`_WHO_AND_WHAT`): the grantee's state
+    is taken at its best (on shift and badged in at its site, trained, a second factor just
+    verified, a purpose stated), and a condition on it is left to the time of use. A grant
+    that opens only what the grantee's own standing already opens, by the same permits (a
+    service account's break-glass to tokenize), adds nothing and counts as unusable."""
     policy = load_policy(inst.home)
     who = Principal(PrincipalId(grantee.id), grantee.role, grantee.tenant, grantee.site)
     now = datetime.now(UTC)
@@ -335,9 +343,22 @@ def _unusable(
             continue
         for asked, touched in uses:
             classes = tuple(_class_of(spec, f) for f in touched)
-            facts = Facts(now, None, grantee.site, grantee.site, True, 0.0, classes, (grant,))
+            alone = Facts(now, None, grantee.site, grantee.site, True, 0.0, classes)
+            facts = replace(alone, grants=(grant,))
             resource = Resource(tenant, (), touched)
-            decision = policy.decide(who, asked, resource, _DRY_PURPOSE, RequestContext(), facts)
+            ask = (who, asked, resource, _DRY_PURPOSE, RequestContext())
+            decision = policy.decide(*ask, facts, own_standing=False)
+            if not decision.allowed and decision.condition not in _WHO_AND_WHAT:
+                continue  # the grantee's state when the grant is used, not the grant's
+            own = policy.decide(*ask, alone) if decision.allowed else None
+            if own is not None and own.allowed and set(own.policies) == set(decision.policies):
+                decision = Decision(
+                    False,
+                    f"a {grantee.role} may already take {asked} without a grant, by "
+                    f"{', '.join(own.policies)}: the grant would add nothing",
+                    own.policies,
+                    condition="role",
+                )
             if not decision.allowed:
                 shown = f" (its matches are shown as {asked})" if asked != action else ""
                 out.append((action + shown, decision))

@@ -9,6 +9,10 @@ before anything is changed, which shifts it revised and what is left of each: a 
 after the fact is the kind of change an auditor of off-shift access must be able to see.
 
 Times are the store's UTC stamps, which sort as the times they stand for; ends are exclusive.
+Stored shifts of one actor do not overlap (a batch that would make them is refused, and a new
+shift cuts its hours out of the others). Shifts stored before that rule may: for those, what
+the entry says is kept of each is what each kept, and where two kept pieces start at once the
+later shift's is stored.
 """
 
 from __future__ import annotations
@@ -117,10 +121,9 @@ def touched(tx: Tx, batch: Sequence[NewShift]) -> list[Stored]:
 def apply(tx: Tx, revisions: Sequence[Revision]) -> None:
     """Make way for the batch: each revised shift gives way to what is kept of it. The batch's
     own shifts are then stored by the caller (a re-sent one by its upsert)."""
-    for r in revisions:
-        s = r.shift
-        tx.run(_DELETE, (s.actor, s.start))
-        tx.many(_INSERT, [(s.actor, a, b, s.site) for a, b in r.kept])
+    tx.many(_DELETE, [(r.shift.actor, r.shift.start) for r in revisions])
+    # After every delete: a piece kept of one shift must not be deleted as another's start.
+    tx.many(_INSERT, [(r.shift.actor, a, b, r.shift.site) for r in revisions for a, b in r.kept])
 
 
 def details(revisions: Sequence[Revision]) -> dict[str, Any]:

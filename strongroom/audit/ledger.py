@@ -33,12 +33,19 @@ def chain_hash(prev: bytes, body: bytes) -> bytes:
     return hashlib.sha256(b"\x02" + prev + leaf_hash(body)).digest()
 
 
+def lock(tx: Tx) -> None:
+    """Take the ledger's lock for the rest of the transaction (PostgreSQL; SQLite's BEGIN
+    IMMEDIATE already holds the whole store). Every writer of the ledger takes it, so reads
+    made after it see what every earlier writer committed. Taking it again is a no-op."""
+    if tx.dialect == "postgresql":
+        tx.run(_LEDGER_LOCK)
+
+
 def append(tx: Tx, entries: Sequence[Entry]) -> list[int]:
     """Append entries in order; returns their sequence numbers."""
     if not entries:
         return []
-    if tx.dialect == "postgresql":
-        tx.run(_LEDGER_LOCK)
+    lock(tx)
     last = tx.one(_LAST)
     size, prev = (int(last[0]) + 1, bytes(last[1])) if last else (0, GENESIS)
     rows = []

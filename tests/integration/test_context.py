@@ -9,14 +9,14 @@ from typing import Any
 
 import pytest
 
-from strongroom.access import Principal, PrincipalId
+from strongroom.access import Principal, PrincipalId, rota
 from strongroom.access.context import Kind, ingest
 from strongroom.access.evidence import gather
 from strongroom.access.facts import Facts
 from strongroom.access.grants import request_grant
 from strongroom.access.identity import add_principal
 from strongroom.audit.search import Filters, entries
-from strongroom.errors import BadInput, Denied
+from strongroom.errors import BadInput, Denied, StoreUnavailable
 from strongroom.instance import Instance
 from strongroom.store.engine import stamp, transaction
 from strongroom.vault import tenants
@@ -329,6 +329,58 @@ def test_a_shift_re_sent_shorter_is_replaced_whole_even_beside_a_cut(
     assert _facts(inst, at=NOW + timedelta(hours=7)).shift_site is None
     *_, entry = (e for _, e in entries(inst, Filters(action="context.ingest")))
     assert [r["kept"] for r in entry["details"]["revisions"]] == [[]]
+
+
+def test_a_batch_of_several_actors_stores_what_its_entry_says(setup: Setup, inst: Instance) -> None:
+    other = {"actor": "agent-18", "site": "mnl-2"}
+    _store(setup, "shifts", _shift(0, 10), {**other, "start": _t(0), "end": _t(10)})
+    _store(
+        setup,
+        "shifts",
+        _shift(2, 4, "mnl-2"),
+        _shift(6, 7, "mnl-2"),
+        {**other, "start": _t(8), "end": _t(12)},
+        {**other, "start": _t(-2), "end": _t(1)},
+    )
+    *_, entry = (e for _, e in entries(inst, Filters(action="context.ingest")))
+    kept = {
+        (r["actor"], k["start"], k["end"], r["site"])
+        for r in entry["details"]["revisions"]
+        for k in r["kept"]
+    }
+    assert entry["details"]["revised"] == 2
+    with transaction(inst.data, read_only=True) as tx:
+        stored = {
+            (str(a), str(b), str(c), str(d))
+            for a, b, c, d in tx.all("SELECT actor, start_at, end_at, site FROM shifts")
+        }
+    batch = {
+        ("agent-17", stamp(NOW + timedelta(hours=a)), stamp(NOW + timedelta(hours=b)), "mnl-2")
+        for a, b in ((2, 4), (6, 7))
+    } | {
+        ("agent-18", stamp(NOW + timedelta(hours=a)), stamp(NOW + timedelta(hours=b)), "mnl-2")
+        for a, b in ((8, 12), (-2, 1))
+    }
+    assert stored == kept | batch
+    assert len(kept) == 4  # agent-17: 0-2, 4-6, 7-10; agent-18: 1-8
+
+
+def test_a_failed_batch_s_entry_lists_no_revisions(
+    setup: Setup, inst: Instance, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _store(setup, "shifts", _shift(0, 8))
+    before = _stored_shifts(inst)
+
+    def broken(tx: object, revisions: object) -> None:
+        raise StoreUnavailable("the disk is full")
+
+    monkeypatch.setattr(rota, "apply", broken)
+    with pytest.raises(StoreUnavailable):
+        _store(setup, "shifts", _shift(2, 4, "mnl-2"))
+    *_, entry = (e for _, e in entries(inst, Filters(action="context.ingest")))
+    assert entry["outcome"]["decision"] == "failed"
+    assert entry["details"] == {"kind": "shifts", "count": 1}  # nothing of the plan happened
+    assert _stored_shifts(inst) == before
 
 
 def test_on_shift_only_between_start_and_end(setup: Setup, inst: Instance) -> None:

@@ -406,3 +406,45 @@ def test_who_can_use_each_kind_of_grant_is_the_policy_s_to_say(
         _request(inst)
     assert err.value.location.field == "grantee"
     assert "'agent-17' (agent) could not use this break_glass grant" in err.value.message
+
+
+def test_break_glass_for_officers_and_supervisors_covers_search_and_reveal(
+    inst: Instance,
+) -> None:
+    add_principal(inst, SUPERVISOR, "so-1", "security_officer")
+    wide = {"actions": ["record.get", "record.find", "record.reveal"], "fields": ["email", "iban"]}
+    for grantee in ("so-1", ROAMING, GRANTEE):
+        assert _request(inst, grantee=grantee, **wide).grantee == grantee
+
+
+def test_a_grant_that_adds_nothing_to_the_grantee_s_own_standing_is_refused(
+    inst: Instance,
+) -> None:
+    """A service account tokenizes on its own standing: a grant to do so opens nothing more."""
+    add_principal(inst, SUPERVISOR, "crm-bot", "service", "acme-bank")
+    with pytest.raises(BadInput) as err:
+        _request(
+            inst,
+            kind="vendor",
+            grantee="crm-bot",
+            actions=["token.tokenize"],
+            fields=["CREDIT_CARD"],
+        )
+    assert err.value.location.field == "grantee"
+    assert "would add nothing" in err.value.message
+
+
+def test_a_condition_on_the_grantee_s_state_at_use_does_not_refuse_the_grant(
+    inst: Instance, tmp_path: Path
+) -> None:
+    """A policy that also wants a ticket under break-glass: the grant is asked for before any
+    ticket exists; the ticket is checked when it is used."""
+    policy = tmp_path / "ticketed.cedar"
+    policy.write_text(
+        default_policy_text() + '\n@id("break-glass-needs-a-ticket")\n@condition("ticket")\n'
+        "forbid (principal, action, resource)\n"
+        'when { context has grant && context.grant.kind == "break_glass" && '
+        "!(context has ticket) };\n"
+    )
+    install_policy(inst, SUPERVISOR, policy)
+    assert _request(inst).grantee == GRANTEE
