@@ -257,7 +257,8 @@ def request_grant(
             raise BadInput(
                 f"tenant {tenant!r} has no field {', '.join(missing)}{also}", field="fields"
             )
-        _refuse_unusable(inst, account, kind, tenant, wanted, names, spec)
+        unusable = _unusable(inst, account, kind, tenant, wanted, names, spec)
+        _refuse_unusable(unusable, account, kind, tenant, len(wanted))
         p.tx.run(
             "INSERT INTO grants (id, kind, grantee, tenant_id, actions, fields, reason, "
             "requested_by, approved_by, approved_at, starts_at, ends_at, revoked_at, created_at) "
@@ -367,16 +368,13 @@ def _unusable(
 
 
 def _refuse_unusable(
-    inst: Instance,
+    unusable: list[tuple[str, Decision | None]],
     grantee: Account,
-    kind: GrantKind,
+    kind: str,
     tenant: str,
-    actions: tuple[str, ...],
-    fields: tuple[str, ...],
-    spec: TenantSpec,
+    asked: int,
 ) -> None:
-    """Raises BadInput when the grantee could not take every action the grant names."""
-    unusable = _unusable(inst, grantee, kind, tenant, actions, fields, spec)
+    """Raises BadInput when `_unusable` found any of the `asked` actions unusable."""
     if not unusable:
         return
     action, decision = unusable[0]
@@ -390,7 +388,7 @@ def _refuse_unusable(
         )
     why = decision.reason
     # Nothing usable is the grantee's role or tenant, unless the grant's own scope is why.
-    if len(unusable) == len(actions) and decision.condition != "grant-scope":
+    if len(unusable) == asked and decision.condition != "grant-scope":
         raise BadInput(
             f"{who} could not use this {kind} grant on {tenant!r}: {why}", field="grantee"
         )
