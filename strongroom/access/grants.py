@@ -13,10 +13,10 @@ What this module guarantees:
   time of use, such as a shift or a ticket, is not held against it). Otherwise the request
   fails, recorded, naming `grantee` when no action would be allowed (a role the kind is not
   for, a tenant-bound grantee on another tenant), else the action or the fields: a grant its
-  grantee could not use, or that adds nothing to what it may do already, would sit approved
-  and unused. So who may hold which kind is the policy's to say (the default's `break-glass`
-  and `vendor-under-grant`), and an edited policy changes it. The policy also sees the
-  grantee's role when deciding the request itself (`target_role`).
+  grantee could not use would sit approved and unused. So who may hold which kind is the
+  policy's to say (the default's `break-glass` and `vendor-under-grant`), and an edited policy
+  changes it. The policy also sees the grantee's role when deciding the request itself
+  (`target_role`).
 - Token actions touch the class CREDIT_CARD, not a field of the tenant: a grant naming
   `token.tokenize` or `token.detokenize` names CREDIT_CARD among its fields.
 - The approver is a second person: neither the requester nor the grantee
@@ -44,7 +44,7 @@ import math
 import re
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal, cast, get_args
 
@@ -330,8 +330,8 @@ def _unusable(
     who the grantee is or what the grant covers counts (`_WHO_AND_WHAT`): the grantee's state
     is taken at its best (on shift and badged in at its site, trained, a second factor just
     verified, a purpose stated), and a condition on it is left to the time of use. A grant
-    that opens only what the grantee's own standing already opens, by the same permits (a
-    service account's break-glass to tokenize), adds nothing and counts as unusable."""
+    that opens only what the grantee's own standing already opens passes: it is of no use,
+    and of no harm (a policy that permits everything would otherwise refuse every grant)."""
     policy = load_policy(inst.home)
     who = Principal(PrincipalId(grantee.id), grantee.role, grantee.tenant, grantee.site)
     now = datetime.now(UTC)
@@ -344,23 +344,12 @@ def _unusable(
             continue
         for asked, touched in uses:
             classes = tuple(_class_of(spec, f) for f in touched)
-            alone = Facts(now, None, grantee.site, grantee.site, True, 0.0, classes)
-            facts = replace(alone, grants=(grant,))
+            facts = Facts(now, None, grantee.site, grantee.site, True, 0.0, classes, (grant,))
             resource = Resource(tenant, (), touched)
-            ask = (who, asked, resource, _DRY_PURPOSE, RequestContext())
-            decision = policy.decide(*ask, facts, own_standing=False)
-            if not decision.allowed and decision.condition not in _WHO_AND_WHAT:
-                continue  # the grantee's state when the grant is used, not the grant's
-            own = policy.decide(*ask, alone) if decision.allowed else None
-            if own is not None and own.allowed and set(own.policies) == set(decision.policies):
-                decision = Decision(
-                    False,
-                    f"a {grantee.role} may already take {asked} without a grant, by "
-                    f"{', '.join(own.policies)}: the grant would add nothing",
-                    own.policies,
-                    condition="role",
-                )
-            if not decision.allowed:
+            decision = policy.decide(
+                who, asked, resource, _DRY_PURPOSE, RequestContext(), facts, own_standing=False
+            )
+            if not decision.allowed and decision.condition in _WHO_AND_WHAT:
                 shown = f" (its matches are shown as {asked})" if asked != action else ""
                 out.append((action + shown, decision))
                 break

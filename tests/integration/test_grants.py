@@ -417,23 +417,6 @@ def test_break_glass_for_officers_and_supervisors_covers_search_and_reveal(
         assert _request(inst, grantee=grantee, **wide).grantee == grantee
 
 
-def test_a_grant_that_adds_nothing_to_the_grantee_s_own_standing_is_refused(
-    inst: Instance,
-) -> None:
-    """A service account tokenizes on its own standing: a grant to do so opens nothing more."""
-    add_principal(inst, SUPERVISOR, "crm-bot", "service", "acme-bank")
-    with pytest.raises(BadInput) as err:
-        _request(
-            inst,
-            kind="vendor",
-            grantee="crm-bot",
-            actions=["token.tokenize"],
-            fields=["CREDIT_CARD"],
-        )
-    assert err.value.location.field == "grantee"
-    assert "would add nothing" in err.value.message
-
-
 def test_a_condition_on_the_grantee_s_state_at_use_does_not_refuse_the_grant(
     inst: Instance, tmp_path: Path
 ) -> None:
