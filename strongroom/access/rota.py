@@ -97,7 +97,6 @@ def revise(stored: Iterable[Stored], batch: Sequence[NewShift]) -> list[Revision
 _OVERLAPPED = (
     "SELECT start_at, end_at, site FROM shifts WHERE actor = ? AND start_at < ? AND end_at > ?"
 )
-_SAME_START = "SELECT start_at, end_at, site FROM shifts WHERE actor = ? AND start_at = ?"
 _DELETE = "DELETE FROM shifts WHERE actor = ? AND start_at = ?"
 # An upsert, as the batch's own: shifts stored before overlaps were refused may share a start.
 _INSERT = (
@@ -107,14 +106,12 @@ _INSERT = (
 
 
 def touched(tx: Tx, batch: Sequence[NewShift]) -> list[Stored]:
-    """The stored shifts that overlap a shift of the batch or start when one does."""
+    """The stored shifts that overlap a shift of the batch (one that starts when a new one
+    does among them: a shift ends after it starts)."""
     out: set[Stored] = set()
     for n in batch:
-        for sql, params in (
-            (_OVERLAPPED, (n.actor, n.end, n.start)),
-            (_SAME_START, (n.actor, n.start)),
-        ):
-            out.update(Stored(n.actor, str(a), str(b), str(c)) for a, b, c in tx.all(sql, params))
+        rows = tx.all(_OVERLAPPED, (n.actor, n.end, n.start))
+        out.update(Stored(n.actor, str(a), str(b), str(c)) for a, b, c in rows)
     return list(out)
 
 
