@@ -310,11 +310,6 @@ def _uses(
     return [(action, (f,)) for f in fields if f != CARD_CLASS]
 
 
-def _class_of(spec: TenantSpec, name: str) -> str:
-    fs = spec.field(name)
-    return fs.cls if fs is not None else name  # CARD_CLASS names its class itself
-
-
 def _unusable(
     inst: Instance,
     grantee: Account,
@@ -332,6 +327,8 @@ def _unusable(
     verified, a purpose stated), and a condition on it is left to the time of use. A grant
     that opens only what the grantee's own standing already opens passes: it is of no use,
     and of no harm (a policy that permits everything would otherwise refuse every grant)."""
+    from strongroom.vault.door import field_classes  # the door imports the gate, as above
+
     policy = load_policy(inst.home)
     who = Principal(PrincipalId(grantee.id), grantee.role, grantee.tenant, grantee.site)
     now = datetime.now(UTC)
@@ -343,7 +340,7 @@ def _unusable(
             out.append((action, None))
             continue
         for asked, touched in uses:
-            classes = tuple(_class_of(spec, f) for f in touched)
+            classes = field_classes(spec, touched)  # as the door gives them at use
             facts = Facts(now, None, grantee.site, grantee.site, True, 0.0, classes, (grant,))
             resource = Resource(tenant, (), touched)
             decision = policy.decide(

@@ -17,7 +17,7 @@ reported on the `strongroom.audit` logger and tried again after the next operati
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -34,13 +34,23 @@ from strongroom.dlp.scanner import refuse_customer_data
 from strongroom.errors import NotFound, StrongroomError
 from strongroom.instance import Instance
 from strongroom.store.engine import Tx
+from strongroom.vault.spec import TenantSpec
 
 log = logging.getLogger("strongroom.audit")
 
 
+def field_classes(spec: TenantSpec, names: Sequence[str]) -> tuple[str, ...]:
+    """The data class of each field named: from the tenant's spec, or the name itself when it
+    is already a class (token actions name CREDIT_CARD), else UNKNOWN_CLASS."""
+    out = []
+    for name in names:
+        fs = spec.field(name)
+        out.append(fs.cls if fs is not None else name if name.isupper() else UNKNOWN_CLASS)
+    return tuple(out)
+
+
 def _classes(inst: Instance, tx: Tx, resource: Resource) -> tuple[str, ...]:
-    """The data class of each field touched: from the tenant's spec, or the name itself when
-    it is already a class (token actions name CREDIT_CARD)."""
+    """The data class of each field touched (`field_classes`)."""
     if not resource.fields or resource.tenant is None:
         return ()
     from strongroom.vault.tenants import require_tenant  # tenants opens doors itself
@@ -49,11 +59,7 @@ def _classes(inst: Instance, tx: Tx, resource: Resource) -> tuple[str, ...]:
         spec = require_tenant(inst, tx, resource.tenant)
     except NotFound:
         return tuple(UNKNOWN_CLASS for _ in resource.fields)
-    out = []
-    for name in resource.fields:
-        fs = spec.field(name)
-        out.append(fs.cls if fs is not None else name if name.isupper() else UNKNOWN_CLASS)
-    return tuple(out)
+    return field_classes(spec, resource.fields)
 
 
 def _gatherer(inst: Instance, principal: Principal, context: RequestContext | None) -> Gather:
