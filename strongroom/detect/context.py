@@ -149,12 +149,12 @@ class FileContext:
         return self
 
 
-class _Refused(Exception):
+@dataclass(frozen=True)
+class _Refused:
     """A line that is not one JSON value: `documents.refusal`'s reason and field."""
 
-    def __init__(self, reason: str, field: str | None) -> None:
-        super().__init__(reason)
-        self.reason, self.field = reason, field
+    reason: str
+    field: str | None
 
 
 def _lines(path: Path) -> Iterator[tuple[int, Any]]:
@@ -221,21 +221,20 @@ def load_context(folder: Path, strict: bool = False) -> FileContext:
     }
     for name, load in loaders.items():
         for n, obj in _lines(folder / name):
-            try:
-                if isinstance(obj, _Refused):
-                    raise obj
-                if not isinstance(obj, dict):
-                    raise KeyError(None)
-                load(obj)
-            except (KeyError, _Refused) as exc:
-                if isinstance(exc, _Refused):
-                    key, reason = exc.field, exc.reason
-                else:
+            if isinstance(obj, _Refused):
+                key, reason = obj.field, obj.reason
+            else:
+                try:
+                    if not isinstance(obj, dict):
+                        raise KeyError(None)
+                    load(obj)
+                    continue
+                except KeyError as exc:
                     key = exc.args[0] if exc.args else None
                     reason = f"missing or invalid {key}" if key else "a line must be a JSON object"
-                if strict:
-                    raise BadInput(reason, file=name, line=n, field=key) from None
-                ctx.skipped.add(Malformed(name, n, key, reason))
+            if strict:
+                raise BadInput(reason, file=name, line=n, field=key)
+            ctx.skipped.add(Malformed(name, n, key, reason))
     return ctx.seal()
 
 
