@@ -49,6 +49,12 @@ def read_text(path: Path) -> str:
 _LINE_BREAK = re.compile(rb"\r\n|\r|\n")
 
 
+def _not_utf8(raw: bytes, line_start: int, at: int) -> str:
+    """The bad byte at `at` and its column (in characters) on the line starting there."""
+    column = len(raw[line_start:at].decode("utf-8", "replace")) + 1
+    return f"not UTF-8 text: byte 0x{raw[at]:02x} at column {column}"
+
+
 def decode(raw: bytes, file: str) -> str:
     """UTF-8 text with "\\r\\n" and a lone "\\r" read as "\\n" (as Python's text files
     read them: a policy saved on Windows is written back with its own line ends, not "\\r\\r\\n"),
@@ -61,14 +67,11 @@ def decode(raw: bytes, file: str) -> str:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
         breaks = list(_LINE_BREAK.finditer(body, 0, exc.start))
-        line = len(breaks) + 1
         start = breaks[-1].end() if breaks else 0
-        column = len(body[start : exc.start].decode("utf-8", "replace")) + 1
         raise BadInput(
-            f"not UTF-8 text: byte 0x{body[exc.start]:02x} at column {column} "
-            "(save the file as UTF-8)",
+            f"{_not_utf8(body, start, exc.start)} (save the file as UTF-8)",
             file=file,
-            line=line,
+            line=len(breaks) + 1,
         ) from None
     return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
 
@@ -117,9 +120,7 @@ def refusal(exc: ValueError) -> tuple[str, str | None]:
     if isinstance(exc, DuplicateKey):
         return str(exc), exc.key[:40]
     if isinstance(exc, UnicodeDecodeError) and isinstance(exc.object, bytes):
-        raw = exc.object
-        column = len(raw[: exc.start].decode("utf-8", "replace")) + 1
-        return f"not UTF-8 text: byte 0x{raw[exc.start]:02x} at column {column}", None
+        return _not_utf8(exc.object, 0, exc.start), None
     return f"not read: {exc}", None
 
 
