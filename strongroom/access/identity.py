@@ -58,6 +58,7 @@ from strongroom.access.principal import (
 from strongroom.access.sessions import ApiKeyInfo, Session, authenticate
 from strongroom.audit import Entry, RequestContext, append
 from strongroom.audit.log import checkpoint_if_due
+from strongroom.crypto.otp import rewrap_totp_secret
 from strongroom.errors import (
     BadInput,
     Conflict,
@@ -470,16 +471,17 @@ def add_principal(
     _validate(name, role, tenant, site)
     password = totp_uri = password_hash = None
     sealed: bytes | None = None
-    if role != SERVICE:  # the secrets are made before the write lock is taken
+    if role != SERVICE:  # the hash is made before the write lock is taken
         password = passwords.generate()
         password_hash = passwords.hash_password(password)
-        sealed, totp_uri = passwords.new_totp(inst.provider, name)
     details = {"principal": name, "role": role}
     with door(inst, actor, "principal.add", Resource(tenant), details=details) as p:
         if tenant is not None and p.tx.one("SELECT 1 FROM tenants WHERE id = ?", (tenant,)) is None:
             raise NotFound(f"no tenant '{tenant}'")
         if load(p.tx, name) is not None:
             raise Conflict(f"principal '{name}' already exists")
+        if role != SERVICE:  # sealed under the lock: a root-key rotation cannot miss it
+            sealed, totp_uri = passwords.new_totp(inst.provider, name)
         p.tx.run(
             f"INSERT INTO principals ({passwords.COLUMNS}) "
             "VALUES (?, ?, ?, ?, ?, ?, NULL, 0, NULL, NULL, ?, ?, NULL)",
@@ -496,6 +498,22 @@ def add_principal(
         )
     principal = Principal(PrincipalId(name), role, tenant, site)
     return Enrolment(principal, password, totp_uri)
+
+
+def rewrap_totp_secrets(inst: Instance, tx: Tx, *, write: bool = True) -> int:
+    """Wrap every TOTP secret again under the staged root key (`vault.keys.rotate_root`, in
+    its door's transaction, which holds the lock every enrolment seals under); how many were
+    not under it yet. With `write` False, only counts them. Raises KeyUnavailable."""
+    moved = 0
+    rows = tx.all("SELECT id, totp_sealed FROM principals WHERE totp_sealed IS NOT NULL")
+    for name, sealed in rows:
+        fresh = rewrap_totp_secret(inst.provider, str(name), bytes(sealed))
+        if fresh is None:
+            continue
+        moved += 1
+        if write:
+            tx.run("UPDATE principals SET totp_sealed = ? WHERE id = ?", (fresh, name))
+    return moved
 
 
 def list_principals(inst: Instance, actor: Principal) -> list[PrincipalInfo]:
@@ -588,9 +606,8 @@ def reset_principal(inst: Instance, actor: Principal, name: str) -> Enrolment:
     sign-ins and any lockout are cleared. The name stays, so their shifts, training, grants
     and ledger history stay theirs. Raises NotFound, BadInput (a service account: it has API
     keys, not a password), Conflict (disabled: disabling is for good), Denied."""
-    password = passwords.generate()  # made before the write lock is taken
+    password = passwords.generate()  # hashed before the write lock is taken
     password_hash = passwords.hash_password(password)
-    sealed, totp_uri = passwords.new_totp(inst.provider, name)
     with _on_principal(inst, actor, "principal.reset", name) as (p, acct):
         if acct.role == SERVICE:
             raise BadInput(
@@ -600,6 +617,8 @@ def reset_principal(inst: Instance, actor: Principal, name: str) -> Enrolment:
             )
         if acct.disabled_at is not None:
             raise Conflict(f"principal '{name}' is disabled; disabling is for good")
+        # Sealed under the lock: a root-key rotation cannot miss it (`rewrap_totp_secrets`).
+        sealed, totp_uri = passwords.new_totp(inst.provider, name)
         p.tx.run(
             "UPDATE principals SET password_hash = ?, totp_sealed = ?, totp_last_step = NULL, "
             "failed_logins = 0, locked_until = NULL, password_temporary = ?, "

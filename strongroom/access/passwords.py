@@ -44,7 +44,7 @@ from strongroom.access.sessions import number_setting
 from strongroom.audit import Entry, Outcome, RequestContext, append
 from strongroom.crypto import RootKeyProvider
 from strongroom.crypto.otp import open_totp_secret, seal_totp_secret
-from strongroom.errors import BadInput, StoreUnavailable
+from strongroom.errors import BadInput, KeyUnavailable, StoreUnavailable
 from strongroom.store.engine import Tx, stamp
 
 T = TypeVar("T")
@@ -247,7 +247,11 @@ def steps_for(
     KeyUnavailable."""
     if account is not None and account.totp_sealed is not None:
         return account.code_steps(provider, code, at)
-    code_steps(provider, _DUMMY_PRINCIPAL, _dummy_sealed(provider), code, at)
+    try:
+        code_steps(provider, _DUMMY_PRINCIPAL, _dummy_sealed(provider), code, at)
+    except KeyUnavailable:  # sealed under a root key that a rotation has since retired
+        _DUMMY_SEALED.pop(provider, None)
+        code_steps(provider, _DUMMY_PRINCIPAL, _dummy_sealed(provider), code, at)
     return ()
 
 

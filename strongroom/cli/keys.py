@@ -1,4 +1,4 @@
-"""strongroom keys rotate"""
+"""strongroom keys rotate | rotate-root"""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from strongroom.cli.render import emit_json, pairs, progress
 from strongroom.instance import open_instance
 from strongroom.vault import keys
 
-app = typer.Typer(help="Tenant keysets.", no_args_is_help=True)
+app = typer.Typer(help="Tenant keysets and the root key.", no_args_is_help=True)
 
 
 @app.command("rotate")
@@ -33,5 +33,25 @@ def rotate(
         lambda: keys.rotate(
             open_instance(), local_operator(), tenant, rewrap, progress("re-wrapping subject keys")
         ),
+        lambda r: emit_json(r.to_dict()) if as_json else pairs(list(r.to_dict().items())),
+    )
+
+
+@app.command("rotate-root")
+def rotate_root(as_json: Json = False) -> None:
+    """Replace the instance's root key and destroy the old one.
+
+    Every tenant keyset, TOTP secret and checkpoint key is wrapped again under a new root key
+    (a new key file, or a new key in the HSM), then the old key is destroyed. Copies of the
+    key store taken before then no longer open: run it after an erasure to make the erasure
+    final in those copies too, and at the end of the root key's cryptoperiod. Servers keep
+    running and follow the change. If it is cut short, run it again: it takes up where it
+    stopped. Only the local operator can run it; it is recorded in the ledger.
+
+    Example: strongroom keys rotate-root --json
+    """
+    run(
+        as_json,
+        lambda: keys.rotate_root(open_instance(), local_operator()),
         lambda r: emit_json(r.to_dict()) if as_json else pairs(list(r.to_dict().items())),
     )

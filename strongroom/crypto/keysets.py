@@ -23,7 +23,7 @@ import tink
 from tink import aead, prf, secret_key_access
 from tink.proto import tink_pb2
 
-from strongroom.crypto.providers.interface import RootKeyProvider
+from strongroom.crypto.providers.interface import RootKeyProvider, rewrap
 from strongroom.errors import KeyUnavailable
 
 aead.register()
@@ -144,3 +144,11 @@ def unwrap_keyset(blob: bytes, provider: RootKeyProvider, tenant: str, purpose: 
     except tink.TinkError as exc:
         raise KeyUnavailable(f"tenant {purpose} keyset is corrupt: {exc}") from exc
     return Keyset(purpose, handle)
+
+
+def rewrap_keyset(
+    blob: bytes, provider: RootKeyProvider, tenant: str, purpose: str
+) -> bytes | None:
+    """The wrapped keyset wrapped again under the staged root key (None if it already is).
+    Raises KeyUnavailable."""
+    return rewrap(provider, blob, _context(tenant, purpose))

@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.serialization import (
     PublicFormat,
 )
 
-from strongroom.crypto.providers.interface import RootKeyProvider
+from strongroom.crypto.providers.interface import RootKeyProvider, rewrap
 
 
 def _context(name: str) -> bytes:
@@ -54,3 +54,9 @@ def unwrap_signer(provider: RootKeyProvider, name: str, wrapped: bytes) -> Ed255
     """Raises KeyUnavailable when the wrapped key does not open under the root key."""
     raw = provider.unwrap(wrapped, _context(name))
     return Ed25519Signer(name, Ed25519PrivateKey.from_private_bytes(raw))
+
+
+def rewrap_signer(provider: RootKeyProvider, name: str, wrapped: bytes) -> bytes | None:
+    """The wrapped checkpoint key wrapped again under the staged root key (None if it already
+    is). Raises KeyUnavailable."""
+    return rewrap(provider, wrapped, _context(name))

@@ -326,6 +326,19 @@ _ENTER_WALL = (
 )
 
 
+# Advisory locks, each held to the end of the transaction that takes it (PostgreSQL).
+ROOT_KEY_LOCK = 7710002  # what wraps under the root key, against a rotation of it
+
+
+def hold(tx: Tx, lock: int, *, shared: bool = False) -> None:
+    """Take an advisory lock for the rest of the transaction: shared beside others who hold
+    it shared, or alone. A no-op on SQLite, where every writing transaction already holds
+    its whole store (BEGIN IMMEDIATE)."""
+    if tx.dialect == "postgresql":
+        kind = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+        tx.run(f"SELECT {kind}(?)", (lock,))
+
+
 def marks(n: int) -> str:
     """`?, ?, ?` for an IN list of n values."""
     return ", ".join("?" * n)

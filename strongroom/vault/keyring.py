@@ -20,12 +20,13 @@ from strongroom.crypto import (
     DataKey,
     Keyset,
     new_keyset,
+    rewrap_keyset,
     unwrap_keyset,
     wrap_keyset,
 )
 from strongroom.errors import Erased, KeyUnavailable
 from strongroom.instance import Instance
-from strongroom.store.engine import Tx, marks, now
+from strongroom.store.engine import ROOT_KEY_LOCK, Tx, hold, marks, now
 
 _CHUNK = 500
 _KEYSET = "SELECT wrapped FROM tenant_keysets WHERE tenant_id = ? AND purpose = ?"
@@ -34,6 +35,7 @@ T = TypeVar("T")
 
 
 def create_keysets(inst: Instance, tx: Tx, tenant: str) -> None:
+    hold(tx, ROOT_KEY_LOCK, shared=True)  # wrapped under the root key a rotation leaves
     stamp = now()
     for purpose in PURPOSES:
         ks = new_keyset(purpose)
@@ -47,6 +49,7 @@ def create_keysets(inst: Instance, tx: Tx, tenant: str) -> None:
 
 
 def store_keyset(inst: Instance, tx: Tx, tenant: str, ks: Keyset) -> None:
+    hold(tx, ROOT_KEY_LOCK, shared=True)  # wrapped under the root key a rotation leaves
     tx.run(
         "UPDATE tenant_keysets SET wrapped = ?, provider = ?, updated_at = ? "
         "WHERE tenant_id = ? AND purpose = ?",
@@ -86,6 +89,29 @@ def keyset(
     ks = unwrap_keyset(wrapped, inst.provider, tenant, purpose)
     inst.keysets[(tenant, purpose)] = (wrapped, ks)
     return ks
+
+
+def rewrap_keysets(inst: Instance, tx: Tx, tenant: str, *, write: bool = True) -> int:
+    """Wrap the tenant's keysets again under the staged root key (`rotate_root`); how many
+    were not under it yet. With `write` False, only counts them. Raises KeyUnavailable."""
+    lock = " FOR UPDATE" if write and tx.dialect == "postgresql" else ""
+    rows = tx.all(
+        f"SELECT purpose, wrapped FROM tenant_keysets WHERE tenant_id = ?{lock}", (tenant,)
+    )
+    moved = 0
+    for purpose, wrapped in rows:
+        fresh = rewrap_keyset(bytes(wrapped), inst.provider, tenant, str(purpose))
+        if fresh is None:
+            continue
+        moved += 1
+        if write:
+            tx.run(
+                "UPDATE tenant_keysets SET wrapped = ?, provider = ?, updated_at = ? "
+                "WHERE tenant_id = ? AND purpose = ?",
+                (fresh, inst.provider.name, now(), tenant, purpose),
+            )
+            inst.keysets.pop((tenant, str(purpose)), None)
+    return moved
 
 
 def opening(inst: Instance, tx: Tx, tenant: str, purpose: str, open_: Callable[[Keyset], T]) -> T:

@@ -1,4 +1,4 @@
-"""Key rotation for a tenant.
+"""Key rotation: a tenant's `data` keyset (`rotate`), and the instance's root key (`rotate_root`).
 
 `rotate` adds a new version to the tenant's `data` keyset and makes it primary: every new
 subject key is wrapped under it from then on, while older versions stay to open what they
@@ -6,6 +6,11 @@ wrapped. With `rewrap`, every subject data key and token-vault entry of the tena
 under its old version and wrapped again under the new one, after which old versions could be
 retired. Customer values themselves are not re-encrypted: they are sealed under subject data
 keys, which rotation re-wraps rather than replaces.
+
+`rotate_root` replaces the root key and destroys the old one. What erasure leaves behind in
+copies of the key store taken before it (the erased subject's wrapped key, and the keysets
+that open it) is then unreadable: those copies hold keysets wrapped under a key that no
+longer exists. It is also the end of the root key's cryptoperiod.
 """
 
 from __future__ import annotations
@@ -14,10 +19,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from strongroom.access import Principal, Resource
+from strongroom.access.identity import rewrap_totp_secrets
+from strongroom.audit.signer import rewrap_signers
 from strongroom.crypto import DATA, DataKey
 from strongroom.crypto import rotate as rotate_keyset
+from strongroom.errors import Conflict
 from strongroom.instance import Instance
-from strongroom.store.engine import transaction
+from strongroom.store.engine import ROOT_KEY_LOCK, hold, transaction
 from strongroom.vault import keyring, tokens
 from strongroom.vault.door import door
 from strongroom.vault.tenants import require_tenant
@@ -72,3 +80,67 @@ def rotate(
                 sealed_tokens = len(entries)
             keyring.store_keyset(inst, ktx, tenant, new)
         return Rotation(tenant, old.primary_version, new.primary_version, subjects, sealed_tokens)
+
+
+@dataclass(frozen=True)
+class RootRotation:
+    provider: str
+    resumed: bool  # a successor staged by a rotation cut short was taken up
+    tenants: int
+    keysets: int
+    totp_secrets: int
+    signing_keys: int
+
+    def to_dict(self) -> dict[str, object]:
+        return {**self.__dict__, "retired": True}
+
+
+def rotate_root(inst: Instance, principal: Principal) -> RootRotation:
+    """Stage a successor root key, wrap every secret the root key wraps again under it (tenant
+    keysets, TOTP secrets, the key-file checkpoint key), then destroy the old key.
+
+    Every wrap elsewhere happens under a lock this takes first: an enrolment seals its TOTP
+    secret in its door, which this door's transaction excludes; tenant keysets and checkpoint
+    keys are wrapped holding `ROOT_KEY_LOCK` shared, which the key-store barrier below takes
+    alone. So a writer either committed before the sweep (and is swept) or wraps after the
+    successor was staged (and wraps under it). Before destroying anything, every secret is
+    checked again under the successor alone.
+
+    A rotation cut short leaves the successor staged: both keys open everything, new secrets
+    go under the successor, and running it again finishes. Raises Conflict when a secret
+    still needs the old key after the sweep (nothing is destroyed; run it again),
+    KeyUnavailable when a secret opens under neither key, Denied.
+    """
+    provider = inst.provider
+    details = {"provider": provider.name}
+    with door(inst, principal, "keys.rotate-root", Resource(None), details=details) as p:
+        resumed = provider.stage()
+        with transaction(inst.keys) as ktx:
+            hold(ktx, ROOT_KEY_LOCK)  # waits for every key-store wrap that began before
+            signing = rewrap_signers(inst, ktx)
+        tenants = [str(t) for t in p.tx.column("SELECT id FROM tenants ORDER BY id")]
+        keysets = 0
+        for tenant in tenants:  # one transaction a tenant: the tenant wall shows one at a time
+            with transaction(inst.keys, tenant=tenant) as ktx:
+                keysets += keyring.rewrap_keysets(inst, ktx, tenant)
+        totp = rewrap_totp_secrets(inst, p.tx)
+    left = _left_under_old_key(inst, tenants)
+    if left:
+        raise Conflict(
+            f"{left} secrets were wrapped under the old root key during the rotation; the old "
+            "key is kept: run the rotation again"
+        )
+    provider.retire()
+    return RootRotation(provider.name, resumed, len(tenants), keysets, totp, signing)
+
+
+def _left_under_old_key(inst: Instance, tenants: list[str]) -> int:
+    """How many wrapped secrets do not open under the successor alone."""
+    with transaction(inst.keys, read_only=True) as ktx:
+        left = rewrap_signers(inst, ktx, write=False)
+    for tenant in tenants:
+        with transaction(inst.keys, tenant=tenant, read_only=True) as ktx:
+            left += keyring.rewrap_keysets(inst, ktx, tenant, write=False)
+    with transaction(inst.data, read_only=True) as tx:
+        left += rewrap_totp_secrets(inst, tx, write=False)
+    return left

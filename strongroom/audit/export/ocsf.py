@@ -28,6 +28,7 @@ _ACTIVITY = {
     "tenant.show": (2, "Read"),
     "tenant.list": (2, "Read"),
     "keys.rotate": (3, "Update"),
+    "keys.rotate-root": (3, "Update"),
     "record.erase": (4, "Delete"),
 }
 
