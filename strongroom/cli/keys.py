@@ -43,10 +43,12 @@ def rotate_root(as_json: Json = False) -> None:
 
     Every tenant keyset, TOTP secret and checkpoint key is wrapped again under a new root key
     (a new key file, or a new key in the HSM), then the old key is destroyed. Copies of the
-    key store taken before then no longer open: run it after an erasure to make the erasure
-    final in those copies too, and at the end of the root key's cryptoperiod. Servers keep
-    running and follow the change. If it is cut short, run it again: it takes up where it
-    stopped. Only the local operator can run it; it is recorded in the ledger.
+    key store taken before then no longer open on their own (restoring one no longer works:
+    back the key store up again afterwards); an erased subject's key in such a copy still
+    opens for whoever also holds the live key store and root key. Run it at the end of the
+    root key's cryptoperiod, or when a copy of the key store may have left your custody.
+    Servers keep running and follow the change. Cut short, run it again: it takes up where
+    it stopped. Only the local operator can run it; both steps are recorded in the ledger.
 
     Example: strongroom keys rotate-root --json
     """

@@ -69,11 +69,3 @@ def tour(inst: Instance, who: Principal, say: Callable[[str], None]) -> None:
         records.reveal(inst, who, tenant, victim, "email", "demo: after erasure")
     except StrongroomError as exc:
         show(f"erased {victim}; reveal now fails: {exc.message}")
-    root = keys.rotate_root(inst, who)
-    show(
-        f"rotated the root key ({root.provider}): re-wrapped {root.keysets} tenant keysets, "
-        f"{root.totp_secrets} TOTP secrets and {root.signing_keys} checkpoint keys, old key "
-        "destroyed: key-store backups from before the erasure no longer open"
-    )
-    after = records.reveal(inst, who, tenant, first, "card_number", "demo: after root rotation")
-    show(f"after the root rotation the card still reveals: {after == card}")

@@ -326,6 +326,35 @@ _ENTER_WALL = (
 )
 
 
+def make_durable(engine: Engine) -> None:
+    """Make every committed transaction of the store survive a power cut, before something
+    that cannot be undone depends on it (a root key destroyed once its secrets were wrapped
+    again). SQLite's `synchronous=NORMAL` leaves the last commits in an unsynced write-ahead
+    log: both files are synced. PostgreSQL commits durably unless `synchronous_commit` is
+    off, which is refused. Raises StoreUnavailable."""
+    if engine.dialect.name == "sqlite":
+        base = engine.url.database or ""
+        for name in (base, base + "-wal"):
+            try:
+                fd = os.open(name, os.O_RDONLY)
+            except FileNotFoundError:
+                continue
+            except OSError as exc:
+                raise StoreUnavailable(f"cannot sync {name}: {exc.strerror}") from exc
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        return
+    with transaction(engine, read_only=True) as tx:
+        row = tx.one("SELECT current_setting('synchronous_commit')")
+    if row is None or row[0] == "off":
+        raise StoreUnavailable(
+            "PostgreSQL's synchronous_commit is off: what was just committed may not survive a "
+            "crash; turn it on before an irreversible step"
+        )
+
+
 # Advisory locks, each held to the end of the transaction that takes it (PostgreSQL).
 ROOT_KEY_LOCK = 7710002  # what wraps under the root key, against a rotation of it
 

@@ -7,10 +7,13 @@ under its old version and wrapped again under the new one, after which old versi
 retired. Customer values themselves are not re-encrypted: they are sealed under subject data
 keys, which rotation re-wraps rather than replaces.
 
-`rotate_root` replaces the root key and destroys the old one. What erasure leaves behind in
-copies of the key store taken before it (the erased subject's wrapped key, and the keysets
-that open it) is then unreadable: those copies hold keysets wrapped under a key that no
-longer exists. It is also the end of the root key's cryptoperiod.
+`rotate_root` replaces the root key and destroys the old one: the end of its cryptoperiod,
+and of every copy of the key store taken before, for whoever holds such a copy without the
+live key store (their keysets are wrapped under a key that no longer exists). It does not
+replace the tenant keysets, only wraps them again: whoever holds an old copy *and* the live
+key store with its root key (the instance itself) can still open an erased subject's key
+from the copy. Retiring the `data` keyset versions that wrapped it would close that, and is
+not built (see the README).
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from strongroom.crypto import DATA, DataKey
 from strongroom.crypto import rotate as rotate_keyset
 from strongroom.errors import Conflict
 from strongroom.instance import Instance
-from strongroom.store.engine import ROOT_KEY_LOCK, hold, transaction
+from strongroom.store.engine import ROOT_KEY_LOCK, hold, make_durable, transaction
 from strongroom.vault import keyring, tokens
 from strongroom.vault.door import door
 from strongroom.vault.tenants import require_tenant
@@ -103,17 +106,18 @@ def rotate_root(inst: Instance, principal: Principal) -> RootRotation:
     secret in its door, which this door's transaction excludes; tenant keysets and checkpoint
     keys are wrapped holding `ROOT_KEY_LOCK` shared, which the key-store barrier below takes
     alone. So a writer either committed before the sweep (and is swept) or wraps after the
-    successor was staged (and wraps under it). Before destroying anything, every secret is
-    checked again under the successor alone.
+    successor was staged (and wraps under it). The sweep is then made durable, and a second
+    door (two ledger entries: `step` rewrap, then retire) checks every secret under the
+    successor alone, holding the same locks, before the old key is destroyed.
 
     A rotation cut short leaves the successor staged: both keys open everything, new secrets
     go under the successor, and running it again finishes. Raises Conflict when a secret
     still needs the old key after the sweep (nothing is destroyed; run it again),
-    KeyUnavailable when a secret opens under neither key, Denied.
+    KeyUnavailable when a secret opens under neither key, StoreUnavailable, Denied.
     """
     provider = inst.provider
-    details = {"provider": provider.name}
-    with door(inst, principal, "keys.rotate-root", Resource(None), details=details) as p:
+    rewrap = {"provider": provider.name, "step": "rewrap"}
+    with door(inst, principal, "keys.rotate-root", Resource(None), details=rewrap) as p:
         resumed = provider.stage()
         with transaction(inst.keys) as ktx:
             hold(ktx, ROOT_KEY_LOCK)  # waits for every key-store wrap that began before
@@ -124,23 +128,21 @@ def rotate_root(inst: Instance, principal: Principal) -> RootRotation:
             with transaction(inst.keys, tenant=tenant) as ktx:
                 keysets += keyring.rewrap_keysets(inst, ktx, tenant)
         totp = rewrap_totp_secrets(inst, p.tx)
-    left = _left_under_old_key(inst, tenants)
-    if left:
-        raise Conflict(
-            f"{left} secrets were wrapped under the old root key during the rotation; the old "
-            "key is kept: run the rotation again"
-        )
-    provider.retire()
+    make_durable(inst.keys)
+    make_durable(inst.data)
+    retire = {"provider": provider.name, "step": "retire"}
+    with door(inst, principal, "keys.rotate-root", Resource(None), details=retire) as p:
+        left = rewrap_totp_secrets(inst, p.tx, write=False)
+        for tenant in tenants:
+            with transaction(inst.keys, tenant=tenant, read_only=True) as ktx:
+                left += keyring.rewrap_keysets(inst, ktx, tenant, write=False)
+        with transaction(inst.keys) as ktx:
+            hold(ktx, ROOT_KEY_LOCK)
+            left += rewrap_signers(inst, ktx, write=False)
+            if left:
+                raise Conflict(
+                    f"{left} secrets do not open under the successor root key yet; both keys "
+                    "are kept: run the rotation again"
+                )
+            provider.retire()
     return RootRotation(provider.name, resumed, len(tenants), keysets, totp, signing)
-
-
-def _left_under_old_key(inst: Instance, tenants: list[str]) -> int:
-    """How many wrapped secrets do not open under the successor alone."""
-    with transaction(inst.keys, read_only=True) as ktx:
-        left = rewrap_signers(inst, ktx, write=False)
-    for tenant in tenants:
-        with transaction(inst.keys, tenant=tenant, read_only=True) as ktx:
-            left += keyring.rewrap_keysets(inst, ktx, tenant, write=False)
-    with transaction(inst.data, read_only=True) as tx:
-        left += rewrap_totp_secrets(inst, tx, write=False)
-    return left

@@ -244,9 +244,7 @@ def test_demo_runs_every_step_twice_and_prints_no_secret(tmp_path: Path) -> None
     first, second = cli("demo"), cli("demo")
     for proc in (first, second):
         lines = proc.stdout.splitlines()
-        assert len(lines) >= 13 and "reveal now fails" in lines[-3], proc.stdout
-        assert "old key destroyed" in lines[-2], proc.stdout
-        assert lines[-1].endswith("after the root rotation the card still reveals: True")
+        assert len(lines) >= 11 and "reveal now fails" in lines[-1], proc.stdout
         text = proc.stdout + proc.stderr
         for r in customers(300, seed=11, prefix="demo"):
             assert r["card_number"] not in text and r["email"] not in text

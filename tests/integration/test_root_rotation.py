@@ -9,7 +9,7 @@ import base64
 import json
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ from strongroom.crypto import DATA, DataKey, unwrap_keyset
 from strongroom.crypto.datakeys import Binding
 from strongroom.crypto.providers.interface import rewrap
 from strongroom.crypto.providers.pkcs11 import Pkcs11Provider, create_root_key
-from strongroom.errors import Denied, KeyUnavailable, StrongroomError
+from strongroom.errors import Conflict, Denied, KeyUnavailable, StrongroomError
 from strongroom.instance import Instance, open_instance
 from strongroom.sim.customers import customers
 from strongroom.store.engine import transaction
@@ -146,6 +146,10 @@ def test_after_a_root_rotation_everything_opens_and_an_older_key_store_copy_does
         _open_from(copy, inst, erased, "iban")
     with pytest.raises(KeyUnavailable):  # nor does a process started afresh
         _open_from(copy, open_instance(), erased, "iban")
+    # The limit the README states: the live `data` keyset is wrapped again, not replaced, so
+    # whoever holds the copy and the live key store with its root key still opens the key.
+    live = _copy(inst, rows[1]["id"]).keysets
+    assert _open_from(replace(copy, keysets=live), inst, erased, "iban") == rows[0]["iban"]
     assert _root_keys(setup) == before_keys  # one key, under its usual name or label
     if setup.instance.settings.hsm is None:
         assert key_file.read_bytes() != old_key_bytes
@@ -161,9 +165,11 @@ def test_after_a_root_rotation_everything_opens_and_an_older_key_store_copy_does
     got = vault_records.reveal(open_instance(), op, "other-bank", rows[1]["id"], "iban", "why")
     assert got == rows[1]["iban"]
 
-    entry = _entries(inst, "keys.rotate-root")[-1]
-    assert entry["outcome"]["decision"] == "allowed"
-    assert entry["principal"] == op.id and entry["details"] == {"provider": done.provider}
+    steps = _entries(inst, "keys.rotate-root")
+    assert [(e["outcome"]["decision"], e["principal"], e["details"]) for e in steps] == [
+        ("allowed", op.id, {"provider": done.provider, "step": "rewrap"}),
+        ("allowed", op.id, {"provider": done.provider, "step": "retire"}),
+    ]
 
 
 def test_a_rotation_cut_short_is_finished_by_running_it_again(
@@ -279,7 +285,7 @@ def test_a_token_left_with_only_the_successor_uses_it_and_retiring_finishes(
         left = Pkcs11Provider(softhsm)
         try:
             assert left.unwrap(moved, b"ctx") == b"secret"
-            assert rotating.unwrap(staged, b"ctx") == b"new"  # finds the keys again
+            assert rotating.unwrap(staged, b"ctx") == b"new"  # under the successor it holds
             left.retire()
             with _session(softhsm) as s:
                 labels = [
@@ -300,3 +306,38 @@ def test_a_token_left_with_only_the_successor_uses_it_and_retiring_finishes(
 def _session(hsm: HsmSettings) -> Any:
     """A session of this process, which the providers above have logged in."""
     return pkcs11.lib(hsm.module).get_token(token_label=hsm.token).open(rw=True)
+
+
+def test_a_secret_left_under_the_old_key_keeps_both_keys_and_is_recorded(
+    setup: Setup, acme: TenantSpec, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A writer the locks did not hold back (what the check before retiring exists for):
+    its secret, wrapped under the old key, lands after the sweep. Nothing is destroyed,
+    the retire step is recorded as failed, and the next run re-wraps it and finishes."""
+    inst, op = setup.instance, setup.operator
+    totp = _enrol(inst, op, "ann.old")
+    with transaction(inst.data, read_only=True) as tx:
+        row = tx.one("SELECT totp_sealed FROM principals WHERE id = ?", ("ann.old",))
+    assert row is not None
+    under_old_key = bytes(row[0])
+    durable = keys.make_durable
+
+    def late_writer(engine: Any) -> None:
+        if engine is inst.data:
+            with transaction(inst.data) as tx:
+                tx.run(
+                    "UPDATE principals SET totp_sealed = ? WHERE id = ?", (under_old_key, "ann.old")
+                )
+        durable(engine)
+
+    monkeypatch.setattr(keys, "make_durable", late_writer)
+    with pytest.raises(Conflict, match="1 secrets do not open under the successor"):
+        keys.rotate_root(inst, op)
+    assert len(_root_keys(setup)) == 2
+    last = _entries(inst, "keys.rotate-root")[-1]
+    assert last["outcome"]["decision"] == "failed" and last["details"]["step"] == "retire"
+    monkeypatch.setattr(keys, "make_durable", durable)
+    done = keys.rotate_root(inst, op)
+    assert (done.resumed, done.totp_secrets) == (True, 1)
+    assert len(_root_keys(setup)) == 1
+    assert _signs_in(open_instance(), "ann.old", totp)

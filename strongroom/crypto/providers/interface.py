@@ -7,7 +7,7 @@ Implementations: `keyfile.py` (a local file, the embedded default) and `pkcs11.p
 the key stays inside the token).
 
 Rotation (`vault/keys.py: rotate_root`) replaces the root key so that copies of the key store
-taken before it, and the subject keys erased since they were taken, no longer open: `stage`
+taken before it no longer open without the live key store: `stage`
 makes a successor key beside the current one, from which moment every process wraps under
 the successor while still opening under either; every wrapped secret is then wrapped again;
 `retire` destroys the current key and the successor takes its place. A process that started

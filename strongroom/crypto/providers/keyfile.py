@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import stat
 import threading
+import time
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
@@ -26,6 +27,7 @@ from strongroom.errors import KeyUnavailable
 
 _MAGIC = b"K1"
 _NONCE = 12
+_LOOK_EVERY_S = 1.0  # how stale a process's view of the key files may be when it only opens
 
 # What identifies a key file's content without reading it: inode, size and change time.
 _Seen = tuple[int, int, int] | None
@@ -83,7 +85,8 @@ class KeyFileProvider:
         self._path = path
         self._next_path = successor_path(path)
         self._lock = threading.Lock()
-        self._seen: tuple[_Seen, _Seen] = (None, None)
+        self._seen: tuple[_Seen, _Seen] | None = None  # None: nothing read yet
+        self._looked = 0.0  # monotonic time of the last look at the files
         # (current, successor), replaced whole so that a reader never sees half a change.
         self._keys: tuple[AESGCM, AESGCM | None]
         self._refresh()
@@ -91,12 +94,21 @@ class KeyFileProvider:
     def _refresh(self) -> None:
         """Read the key files again if either changed since they were last read."""
         with self._lock:
-            seen = (_seen(self._path), _seen(self._next_path))
-            if seen == self._seen:
+            self._looked = time.monotonic()
+            for _ in range(3):
+                seen = (_seen(self._path), _seen(self._next_path))
+                if seen == self._seen:
+                    return
+                current = _read(self._path)  # raises, naming the file, when it is missing
+                try:
+                    successor = _read(self._next_path) if seen[1] is not None else None
+                except KeyUnavailable:
+                    if self._next_path.exists():
+                        raise
+                    continue  # retired between the look and the read: look again
+                self._keys, self._seen = (current, successor), seen
                 return
-            current = _read(self._path)  # raises, naming the file, when it is missing
-            self._keys = (current, _read(self._next_path) if seen[1] is not None else None)
-            self._seen = seen
+            raise KeyUnavailable(f"root key files {self._path}(.next) keep changing")
 
     @property
     def name(self) -> str:
@@ -109,6 +121,9 @@ class KeyFileProvider:
         return _MAGIC + nonce + (successor or current).encrypt(nonce, plaintext, context)
 
     def unwrap(self, wrapped: bytes, context: bytes) -> bytes:
+        if self._keys[1] is not None or time.monotonic() - self._looked > _LOOK_EVERY_S:
+            # A retired key must stop opening here soon, even in a process that only reads.
+            self._refresh()
         keys = self._keys
         try:
             return self._open(wrapped, context, keys)
@@ -125,13 +140,23 @@ class KeyFileProvider:
             raise KeyUnavailable(f"no successor root key is staged ({self._next_path})")
         return self._open(wrapped, context, (successor,))
 
+    def _drafts(self) -> list[Path]:
+        return list(self._path.parent.glob(f"{self._next_path.name}.*.draft"))
+
     def stage(self) -> bool:
         # Written whole under a name of its own, then linked into place, which fails if a
-        # successor is there: a crash never leaves a successor of fewer than 32 bytes.
+        # successor is there: a crash never leaves a successor of fewer than 32 bytes. Drafts
+        # a crash left are removed: one may be a second link to the successor, which would
+        # outlive its retirement.
         draft = self._next_path.with_name(f"{self._next_path.name}.{os.getpid()}.draft")
         try:
-            draft.unlink(missing_ok=True)
+            owner = self._path.stat()
+            for left in self._drafts():
+                left.unlink(missing_ok=True)
             create_key_file(draft)
+            if (owner.st_uid, owner.st_gid) != (os.geteuid(), os.getegid()):
+                # Servers running as the key file's owner must read the successor too.
+                os.chown(draft, owner.st_uid, owner.st_gid)
             try:
                 os.link(draft, self._next_path)
                 staged_before = False
@@ -139,11 +164,11 @@ class KeyFileProvider:
                 staged_before = True
             finally:
                 draft.unlink()
+            _sync_dir(self._path)
         except OSError as exc:
             raise KeyUnavailable(
                 f"cannot write the successor root key {self._next_path}: {exc.strerror}"
             ) from exc
-        _sync_dir(self._path)
         self._refresh()
         return staged_before
 
@@ -152,6 +177,13 @@ class KeyFileProvider:
         if self._keys[1] is None:
             raise KeyUnavailable(f"no successor root key is staged ({self._next_path})")
         try:
+            for left in self._drafts():
+                left.unlink(missing_ok=True)
+            if self._path.stat().st_nlink != 1:
+                raise KeyUnavailable(
+                    f"root key file {self._path} has other hard links: remove them first, or "
+                    "the old key outlives its retirement"
+                )
             os.replace(self._next_path, self._path)
             _sync_dir(self._path)
         except OSError as exc:

@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from strongroom.crypto.providers import keyfile
 from strongroom.crypto.providers.interface import rewrap
 from strongroom.crypto.providers.keyfile import KeyFileProvider, create_key_file, successor_path
 from strongroom.errors import KeyUnavailable
@@ -59,12 +61,42 @@ def test_another_process_follows_the_stage_and_the_retirement(key_file: Path) ->
     moved = rewrap(rotating, old, b"ctx")
     assert moved is not None
     rotating.retire()
-    assert running.unwrap(moved, b"ctx") == b"secret"  # reads the files again, then opens
+    with pytest.raises(KeyUnavailable, match="does not open"):
+        running.unwrap(old, b"ctx")  # it held the old key, and looks again before opening
+    assert running.unwrap(moved, b"ctx") == b"secret"
     assert running.unwrap(staged, b"ctx") == b"new"
     fresh = running.wrap(b"later", b"ctx")
     assert KeyFileProvider(key_file).unwrap(fresh, b"ctx") == b"later"
+
+
+def test_a_process_that_only_opens_drops_a_retired_key_within_a_second(
+    key_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reader = KeyFileProvider(key_file)  # never saw the successor staged
+    old = reader.wrap(b"secret", b"ctx")
+    rotating = KeyFileProvider(key_file)
+    rotating.stage()
+    rotating.retire()
+    assert reader.unwrap(old, b"ctx") == b"secret"  # its last look was just now
+    monkeypatch.setattr(keyfile, "_LOOK_EVERY_S", 0.0)
     with pytest.raises(KeyUnavailable, match="does not open"):
-        running.unwrap(old, b"ctx")
+        reader.unwrap(old, b"ctx")
+
+
+def test_a_missing_key_file_is_a_key_error_not_a_crash(tmp_path: Path) -> None:
+    with pytest.raises(KeyUnavailable, match="cannot be read"):
+        KeyFileProvider(tmp_path / "root.key")
+
+
+def test_a_retired_key_with_another_hard_link_is_kept_and_named(
+    key_file: Path, tmp_path: Path
+) -> None:
+    p = KeyFileProvider(key_file)
+    p.stage()
+    os.link(key_file, tmp_path / "copy-of-root.key")
+    with pytest.raises(KeyUnavailable, match="other hard links"):
+        p.retire()
+    assert successor_path(key_file).exists()
 
 
 def test_staging_again_keeps_the_successor_and_retiring_needs_one(key_file: Path) -> None:
@@ -75,9 +107,11 @@ def test_staging_again_keeps_the_successor_and_retiring_needs_one(key_file: Path
         p.unwrap_staged(p.wrap(b"x", b"c"), b"c")
     assert p.stage() is False
     successor = successor_path(key_file).read_bytes()
-    # A draft left by a rotation that died while writing it is no successor.
-    successor_path(key_file).with_name("root.key.next.1.draft").write_bytes(b"short")
+    # A draft left by a rotation that died while writing it is no successor, and is removed.
+    draft = successor_path(key_file).with_name("root.key.next.1.draft")
+    draft.write_bytes(b"short")
     assert p.stage() is True
+    assert not draft.exists()
     assert successor_path(key_file).read_bytes() == successor
     assert oct(successor_path(key_file).stat().st_mode & 0o777) == "0o600"
     p.retire()
