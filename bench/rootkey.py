@@ -11,8 +11,8 @@ directly (one `unwrap` and one `wrap` a secret, no store, no check): what the cr
 alone costs. The records are there to show that rotation does not grow with them: subject
 keys are wrapped by the tenant keysets, not by the root key.
 
-Output: a table on stdout and one JSON line (the last line). About 30 s (more with --hsm:
-each wrap is a round trip to the token).
+Pinned to cpu 0. Output: a table on stdout and one JSON line (the last line). About 30 s
+(more with --hsm: each wrap is a round trip to the token).
 
     python bench/rootkey.py [--tenants 50] [--principals 200] [--records 5000] [--rounds 3] [--hsm]
 """
@@ -148,6 +148,7 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--hsm", action="store_true", help="also with a root key in SoftHSM2")
     args = ap.parse_args()
+    os.sched_setaffinity(0, {0})  # one CPU, as the other benches
     results = []
     with tempfile.TemporaryDirectory(prefix="sr-rootkey-") as tmp:
         base = Path(tmp)
