@@ -58,7 +58,6 @@ from strongroom.access.principal import (
 from strongroom.access.sessions import ApiKeyInfo, Session, authenticate
 from strongroom.audit import Entry, RequestContext, append
 from strongroom.audit.log import checkpoint_if_due
-from strongroom.crypto.otp import rewrap_totp_secret
 from strongroom.errors import (
     BadInput,
     Conflict,
@@ -498,22 +497,6 @@ def add_principal(
         )
     principal = Principal(PrincipalId(name), role, tenant, site)
     return Enrolment(principal, password, totp_uri)
-
-
-def rewrap_totp_secrets(inst: Instance, tx: Tx, *, write: bool = True) -> int:
-    """Wrap every TOTP secret again under the staged root key (`vault.keys.rotate_root`, in
-    its door's transaction, which holds the lock every enrolment seals under); how many were
-    not under it yet. With `write` False, only counts them. Raises KeyUnavailable."""
-    moved = 0
-    rows = tx.all("SELECT id, totp_sealed FROM principals WHERE totp_sealed IS NOT NULL")
-    for name, sealed in rows:
-        fresh = rewrap_totp_secret(inst.provider, str(name), bytes(sealed))
-        if fresh is None:
-            continue
-        moved += 1
-        if write:
-            tx.run("UPDATE principals SET totp_sealed = ? WHERE id = ?", (fresh, name))
-    return moved
 
 
 def list_principals(inst: Instance, actor: Principal) -> list[PrincipalInfo]:

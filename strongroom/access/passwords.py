@@ -43,7 +43,7 @@ from strongroom.access.principal import Principal, PrincipalId
 from strongroom.access.sessions import number_setting
 from strongroom.audit import Entry, Outcome, RequestContext, append
 from strongroom.crypto import RootKeyProvider
-from strongroom.crypto.otp import open_totp_secret, seal_totp_secret
+from strongroom.crypto.otp import open_totp_secret, rewrap_totp_secret, seal_totp_secret
 from strongroom.errors import BadInput, KeyUnavailable, StoreUnavailable
 from strongroom.store.engine import Tx, stamp
 
@@ -235,6 +235,22 @@ def code_steps(
     now = totp.timecode(at)
     window = (now - 1, now, now + 1)
     return tuple(s for s in window if hmac.compare_digest(totp.generate_otp(s), code))
+
+
+def rewrap_totp_secrets(provider: RootKeyProvider, tx: Tx, *, write: bool = True) -> int:
+    """Wrap every TOTP secret again under the staged root key (`vault.keys.rotate_root`, in
+    its door's transaction, which holds the lock every enrolment seals under); how many were
+    not under it yet. With `write` False, only counts them. Raises KeyUnavailable."""
+    moved = 0
+    rows = tx.all("SELECT id, totp_sealed FROM principals WHERE totp_sealed IS NOT NULL")
+    for name, sealed in rows:
+        fresh = rewrap_totp_secret(provider, str(name), bytes(sealed))
+        if fresh is None:
+            continue
+        moved += 1
+        if write:
+            tx.run("UPDATE principals SET totp_sealed = ? WHERE id = ?", (fresh, name))
+    return moved
 
 
 def steps_for(

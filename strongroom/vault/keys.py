@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from strongroom.access import Principal, Resource
-from strongroom.access.identity import rewrap_totp_secrets
+from strongroom.access.passwords import rewrap_totp_secrets
 from strongroom.audit.signer import rewrap_signers
 from strongroom.crypto import DATA, DataKey
 from strongroom.crypto import rotate as rotate_keyset
@@ -127,12 +127,12 @@ def rotate_root(inst: Instance, principal: Principal) -> RootRotation:
         for tenant in tenants:  # one transaction a tenant: the tenant wall shows one at a time
             with transaction(inst.keys, tenant=tenant) as ktx:
                 keysets += keyring.rewrap_keysets(inst, ktx, tenant)
-        totp = rewrap_totp_secrets(inst, p.tx)
+        totp = rewrap_totp_secrets(inst.provider, p.tx)
     make_durable(inst.keys)
     make_durable(inst.data)
     retire = {"provider": provider.name, "step": "retire"}
     with door(inst, principal, "keys.rotate-root", Resource(None), details=retire) as p:
-        left = rewrap_totp_secrets(inst, p.tx, write=False)
+        left = rewrap_totp_secrets(inst.provider, p.tx, write=False)
         for tenant in tenants:
             with transaction(inst.keys, tenant=tenant, read_only=True) as ktx:
                 left += keyring.rewrap_keysets(inst, ktx, tenant, write=False)

@@ -76,22 +76,25 @@ def _open_from(copy: KeyStoreCopy, inst: Instance, subject: str, field: str) -> 
     return key.unseal(sealed, Binding(TENANT, subject, field)).decode()
 
 
-def _enrol(inst: Instance, operator: Principal, name: str) -> pyotp.TOTP:
+@dataclass(frozen=True)
+class Person:
+    name: str
+    password: str
+    totp: pyotp.TOTP
+
+
+def _enrol(inst: Instance, operator: Principal, name: str) -> Person:
     e = identity.add_principal(inst, operator, name, "agent", TENANT, "lon-1")
     as_after_first_sign_in(inst, name)
     assert e.totp_uri is not None and e.password is not None
     totp = pyotp.parse_uri(e.totp_uri)
     assert isinstance(totp, pyotp.TOTP)
-    _PASSWORDS[name] = e.password
-    return totp
+    return Person(name, e.password, totp)
 
 
-_PASSWORDS: dict[str, str] = {}
-
-
-def _signs_in(inst: Instance, name: str, totp: pyotp.TOTP) -> bool:
-    session = identity.login(inst, name, _PASSWORDS[name], totp.now())
-    return identity.authenticate(inst, session.token).id == name
+def _signs_in(inst: Instance, person: Person) -> bool:
+    session = identity.login(inst, person.name, person.password, person.totp.now())
+    return identity.authenticate(inst, session.token).id == person.name
 
 
 def _root_keys(setup: Setup) -> list[str]:
@@ -126,7 +129,7 @@ def test_after_a_root_rotation_everything_opens_and_an_older_key_store_copy_does
     rows = list(customers(4, seed=31))
     _put(setup, rows)
     token = vault_records.get(inst, op, TENANT, rows[1]["id"]).tokens["card_number"]
-    totp = _enrol(inst, op, "pat.lee")
+    person = _enrol(inst, op, "pat.lee")
     before_keys = _root_keys(setup)
     key_file = config.key_file(setup.home)
     old_key_bytes = key_file.read_bytes() if setup.instance.settings.hsm is None else b""
@@ -159,7 +162,7 @@ def test_after_a_root_rotation_everything_opens_and_an_older_key_store_copy_does
     for r in rows[1:]:
         assert vault_records.reveal(fresh, op, TENANT, r["id"], "iban", "why") == r["iban"]
     assert tokens.detokenize(fresh, op, TENANT, token) == rows[1]["card_number"]
-    assert _signs_in(fresh, "pat.lee", totp)
+    assert _signs_in(fresh, person)
     tenants.create(fresh, op, demo_spec("other-bank"))
     _put(setup, rows[1:2], tenant="other-bank")
     got = vault_records.reveal(open_instance(), op, "other-bank", rows[1]["id"], "iban", "why")
@@ -185,7 +188,7 @@ def test_a_rotation_cut_short_is_finished_by_running_it_again(
     staged_keys = _root_keys(setup)
     assert len(staged_keys) == 2
 
-    totp = _enrol(inst, op, "sam.roe")  # sealed under the successor
+    person = _enrol(inst, op, "sam.roe")  # sealed under the successor
     tenants.create(inst, op, demo_spec("other-bank"))  # wrapped under the successor
     _put(setup, rows[:1], tenant="other-bank")
     inst.keysets.clear()
@@ -197,7 +200,7 @@ def test_a_rotation_cut_short_is_finished_by_running_it_again(
     assert len(_root_keys(setup)) == 1
 
     fresh = open_instance()
-    assert _signs_in(fresh, "sam.roe", totp)
+    assert _signs_in(fresh, person)
     for tenant, r in ((TENANT, rows[2]), ("other-bank", rows[0])):
         assert vault_records.reveal(fresh, op, tenant, r["id"], "iban", "why") == r["iban"]
 
@@ -211,7 +214,7 @@ def test_a_running_process_follows_a_rotation_made_by_another(
     running, op = setup.instance, setup.operator
     rows = list(customers(3, seed=33))
     _put(setup, rows)
-    totp = _enrol(running, op, "kim.poe")
+    person = _enrol(running, op, "kim.poe")
     assert vault_records.get(running, op, TENANT, rows[0]["id"]).subject == rows[0]["id"]
 
     _unknown_sign_in(running)  # seals the process's dummy TOTP secret, under the old key
@@ -230,13 +233,13 @@ def test_a_running_process_follows_a_rotation_made_by_another(
     assert (
         vault_records.reveal(running, op, TENANT, rows[1]["id"], "iban", "why") == rows[1]["iban"]
     )
-    assert _signs_in(running, "kim.poe", totp)
+    assert _signs_in(running, person)
     _unknown_sign_in(running)
-    totp2 = _enrol(running, op, "lou.ray")  # sealed by the running process
+    lou = _enrol(running, op, "lou.ray")  # sealed by the running process
     tenants.create(running, op, demo_spec("other-bank"))
     _put(setup, rows[:1], tenant="other-bank")
     fresh = open_instance()
-    assert _signs_in(fresh, "lou.ray", totp2)
+    assert _signs_in(fresh, lou)
     assert (
         vault_records.reveal(fresh, op, "other-bank", rows[0]["id"], "iban", "why")
         == rows[0]["iban"]
@@ -315,7 +318,7 @@ def test_a_secret_left_under_the_old_key_keeps_both_keys_and_is_recorded(
     its secret, wrapped under the old key, lands after the sweep. Nothing is destroyed,
     the retire step is recorded as failed, and the next run re-wraps it and finishes."""
     inst, op = setup.instance, setup.operator
-    totp = _enrol(inst, op, "ann.old")
+    person = _enrol(inst, op, "ann.old")
     with transaction(inst.data, read_only=True) as tx:
         row = tx.one("SELECT totp_sealed FROM principals WHERE id = ?", ("ann.old",))
     assert row is not None
@@ -340,4 +343,4 @@ def test_a_secret_left_under_the_old_key_keeps_both_keys_and_is_recorded(
     done = keys.rotate_root(inst, op)
     assert (done.resumed, done.totp_secrets) == (True, 1)
     assert len(_root_keys(setup)) == 1
-    assert _signs_in(open_instance(), "ann.old", totp)
+    assert _signs_in(open_instance(), person)

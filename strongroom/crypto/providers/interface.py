@@ -7,11 +7,12 @@ Implementations: `keyfile.py` (a local file, the embedded default) and `pkcs11.p
 the key stays inside the token).
 
 Rotation (`vault/keys.py: rotate_root`) replaces the root key so that copies of the key store
-taken before it no longer open without the live key store: `stage`
-makes a successor key beside the current one, from which moment every process wraps under
-the successor while still opening under either; every wrapped secret is then wrapped again;
-`retire` destroys the current key and the successor takes its place. A process that started
-before the rotation notices it the next time it wraps, or when a secret fails to open.
+taken before it no longer open without the live key store: `stage` makes a successor key
+beside the current one, from which moment every process wraps under the successor while
+still opening under either; every wrapped secret is then wrapped again; `retire` destroys the
+current key and the successor takes its place. A process that started before the rotation
+notices it the next time it wraps, when a secret fails to open, or (key file) within a
+second while it only opens.
 """
 
 from __future__ import annotations

@@ -5,11 +5,11 @@ AES-256-GCM with a fresh 96-bit nonce: `b"K1" || nonce || ciphertext+tag`.
 
 A rotation stages its successor as `<file>.next` beside the key file and retires the current
 key by renaming the successor over it (atomic on POSIX: there is never a moment without a
-root key). Every process looks at both files before it wraps and again when a secret does not
-open, so one started before a rotation follows it. The blob carries no key id: a secret is
-tried under the current key, then the successor. Renaming unlinks the old key's file; it does
-not scrub the disk blocks that held it (journals, SSD remapping), and backups of the file
-are the operator's to destroy.
+root key). Every process looks at both files before it wraps, when a secret does not open,
+and at least once a second while it opens, so one started before a rotation follows it. The
+blob carries no key id: a secret is tried under the current key, then the successor.
+Renaming unlinks the old key's file; it does not scrub the disk blocks that held it
+(journals, SSD remapping), and backups of the file are the operator's to destroy.
 """
 
 from __future__ import annotations
