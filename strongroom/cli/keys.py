@@ -22,19 +22,45 @@ def rotate(
     rewrap: Annotated[
         bool, typer.Option("--rewrap", help="Re-wrap every subject key under the new version.")
     ] = False,
+    retire: Annotated[
+        bool,
+        typer.Option(
+            "--retire",
+            help="Re-wrap, then destroy every older version (makes erasures final; see below).",
+        ),
+    ] = False,
     as_json: Json = False,
 ) -> None:
     """Add a new key version to the tenant's keyset and make it primary.
 
-    Example: strongroom keys rotate --tenant acme-bank --rewrap
+    With --retire, every subject key and token is re-wrapped under the new version and every
+    older version is destroyed, all in one transaction: keys erased before then, still in
+    older copies of the key store, no longer open under the tenant's live keyset. To make
+    them unreadable in those copies for good, run `strongroom keys rotate-root` next (the
+    copies' own keysets are wrapped under the root key), then back the key store up again.
+
+    Example: strongroom keys rotate --tenant acme-bank --retire
     """
     run(
         as_json,
         lambda: keys.rotate(
-            open_instance(), local_operator(), tenant, rewrap, progress("re-wrapping subject keys")
+            open_instance(),
+            local_operator(),
+            tenant,
+            rewrap,
+            progress("re-wrapping subject keys"),
+            retire=retire,
         ),
-        lambda r: emit_json(r.to_dict()) if as_json else pairs(list(r.to_dict().items())),
+        lambda r: emit_json(r.to_dict()) if as_json else pairs(_rows(r.to_dict())),
     )
+
+
+def _rows(fields: dict[str, object]) -> list[tuple[str, object]]:
+    """For people: lists as `1, 2`, an empty one as `none`."""
+    return [
+        (k, (", ".join(map(str, v)) or "none") if isinstance(v, list) else v)
+        for k, v in fields.items()
+    ]
 
 
 @app.command("rotate-root")
@@ -44,8 +70,9 @@ def rotate_root(as_json: Json = False) -> None:
     Every tenant keyset, TOTP secret and checkpoint key is wrapped again under a new root key
     (a new key file, or a new key in the HSM), then the old key is destroyed. Copies of the
     key store taken before then no longer open on their own (restoring one no longer works:
-    back the key store up again afterwards); an erased subject's key in such a copy still
-    opens for whoever also holds the live key store and root key. Run it at the end of the
+    back the key store up again afterwards). An erased subject's key in such a copy still
+    opens for whoever also holds the live key store and root key, unless `strongroom keys
+    rotate --retire` ran for its tenant first. Run it at the end of the
     root key's cryptoperiod, or when a copy of the key store may have left your custody.
     Servers keep running and follow the change. Cut short, run it again: it takes up where
     it stopped. Only the local operator can run it; both steps are recorded in the ledger.

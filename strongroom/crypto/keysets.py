@@ -5,11 +5,15 @@ Each tenant has three keysets, one per purpose, so that a key is only ever used 
 - `data`  (AEAD, AES-256-GCM): wraps the tenant's subject data keys and token-vault entries.
   Rotation adds a new key and makes it primary; old keys stay to open what they sealed, and
   Tink's 5-byte ciphertext prefix names the key, which is how a version is read back.
+  Retiring (`retire`) destroys every key but the primary, as Tink's own key managers do:
+  the key stays listed, marked DESTROYED and without its key material, so versions keep
+  their numbers and whatever an old key sealed, in any copy, no longer opens.
 - `index` (PRF, HMAC-SHA256): blind indexes over normalised searchable values.
 - `token` (PRF, HMAC-SHA256): card-token derivation and the card fingerprint of the token vault.
 
-Versions are numbered 1, 2, ... in the order keys were added to the keyset. A keyset is only
-written out wrapped by the root-key provider, bound to tenant and purpose.
+Versions are numbered 1, 2, ... in the order keys were added to the keyset, destroyed ones
+included. A keyset is only written out wrapped by the root-key provider, bound to tenant and
+purpose.
 """
 
 from __future__ import annotations
@@ -74,7 +78,15 @@ class Keyset:
 
     @property
     def versions(self) -> int:
+        """How many versions the keyset has had, destroyed ones included."""
         return len(self.key_ids)
+
+    @property
+    def retired_versions(self) -> tuple[int, ...]:
+        """The versions whose key is destroyed (`retire`)."""
+        return tuple(
+            n for n, k in enumerate(self._proto.key, start=1) if k.status == tink_pb2.DESTROYED
+        )
 
     def version_of(self, ciphertext: bytes) -> int:
         """The version of the key that produced a Tink-prefixed ciphertext."""
@@ -128,6 +140,20 @@ def rotate(keyset: Keyset) -> Keyset:
     merged.key.append(new_key)
     merged.primary_key_id = new_key.key_id
     handle = tink.proto_keyset_format.parse(merged.SerializeToString(), secret_key_access.TOKEN)
+    return Keyset(keyset.purpose, handle)
+
+
+def retire(keyset: Keyset) -> Keyset:
+    """A keyset in which every key but the primary is destroyed: marked DESTROYED with its key
+    material removed, as Tink's key managers destroy a key (listed still, so no version is
+    renumbered). Nothing an old key sealed opens under it any more."""
+    kept = tink_pb2.Keyset()
+    kept.CopyFrom(keyset._proto)
+    for key in kept.key:
+        if key.key_id != kept.primary_key_id:
+            key.status = tink_pb2.DESTROYED
+            key.ClearField("key_data")
+    handle = tink.proto_keyset_format.parse(kept.SerializeToString(), secret_key_access.TOKEN)
     return Keyset(keyset.purpose, handle)
 
 

@@ -69,3 +69,9 @@ def tour(inst: Instance, who: Principal, say: Callable[[str], None]) -> None:
         records.reveal(inst, who, tenant, victim, "email", "demo: after erasure")
     except StrongroomError as exc:
         show(f"erased {victim}; reveal now fails: {exc.message}")
+    done = keys.rotate(inst, who, tenant, retire=True)
+    show(
+        f"retired key versions {', '.join(map(str, done.retired_versions))} after re-wrapping "
+        f"{done.rewrapped_subject_keys} subject keys under version {done.new_version}: "
+        f"{victim}'s key in older copies of the key store no longer opens under the live keyset"
+    )

@@ -12,7 +12,7 @@ Only `vault/` uses this module: it is the one place above `crypto/` that holds u
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 from strongroom.crypto import (
     DATA,
@@ -67,20 +67,22 @@ def keyset(
     purpose: str,
     *,
     current: bool = False,
-    for_update: bool = False,
+    lock: Literal["share", "update"] | None = None,
 ) -> Keyset:
     """The process's cached copy, or with `current` the key store's (unwrapped again only
-    when it differs from the cached one); `for_update` also locks the stored row until the
-    transaction ends (PostgreSQL; SQLite's writer already holds its one lock), so that two
-    rotations cannot both start from the same keyset.
+    when it differs from the cached one). `lock` also locks the stored row until the
+    transaction ends (PostgreSQL; SQLite's writer already holds its one lock): "update" for
+    a rotation, so that two cannot both start from the same keyset; "share" for what wraps
+    under the primary version, so that a rotation which retires that version waits for it
+    to commit (and re-wraps it), or it waits for the rotation and wraps under the new one.
 
     Raises KeyUnavailable when the tenant has no keyset or it does not unwrap.
     """
     cached = inst.keysets.get((tenant, purpose))
-    if cached is not None and not current:
+    if cached is not None and not current and lock is None:
         return cached[1]
-    lock = " FOR UPDATE" if for_update and tx.dialect == "postgresql" else ""
-    row = tx.one(_KEYSET + lock, (tenant, purpose))
+    clause = f" FOR {lock.upper()}" if lock is not None and tx.dialect == "postgresql" else ""
+    row = tx.one(_KEYSET + clause, (tenant, purpose))
     if row is None:
         raise KeyUnavailable(f"tenant '{tenant}' has no {purpose} keyset in the key store")
     wrapped = bytes(row[0])
@@ -169,10 +171,11 @@ def add_data_keys(
     inst: Instance, tx: Tx, tenant: str, subjects: Sequence[str]
 ) -> dict[str, tuple[DataKey, int]]:
     """New data keys for these subjects, wrapped under the tenant's primary key version (the
-    stored keyset's: a rotation by another process counts from the moment it committed)."""
+    stored keyset's, share-locked: a rotation by another process counts from the moment it
+    committed, and one that retires old versions waits for these keys)."""
     if not subjects:  # a put of known subjects only: no keyset read from the store
         return {}
-    ks = keyset(inst, tx, tenant, DATA, current=True)
+    ks = keyset(inst, tx, tenant, DATA, current=True, lock="share")
     stamp = now()
     version = ks.primary_version
     keys = {s: DataKey.generate() for s in subjects}
@@ -201,6 +204,12 @@ def delete_data_key(tx: Tx, tenant: str, subject: str) -> None:
 def wrapped_data_keys(tx: Tx, tenant: str) -> list[tuple[str, bytes]]:
     rows = tx.all("SELECT subject_id, wrapped FROM subject_keys WHERE tenant_id = ?", (tenant,))
     return [(str(s), bytes(w)) for s, w in rows]
+
+
+def keys_not_under(tx: Tx, tenant: str, version: int) -> int:
+    """How many of the tenant's subject keys are wrapped under another version."""
+    sql = "SELECT count(*) FROM subject_keys WHERE tenant_id = ? AND key_version <> ?"
+    return int(tx.column(sql, (tenant, version))[0])
 
 
 def rewrap_data_key(tx: Tx, tenant: str, subject: str, wrapped: bytes, version: int) -> None:

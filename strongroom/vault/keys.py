@@ -3,17 +3,17 @@
 `rotate` adds a new version to the tenant's `data` keyset and makes it primary: every new
 subject key is wrapped under it from then on, while older versions stay to open what they
 wrapped. With `rewrap`, every subject data key and token-vault entry of the tenant is opened
-under its old version and wrapped again under the new one, after which old versions could be
-retired. Customer values themselves are not re-encrypted: they are sealed under subject data
-keys, which rotation re-wraps rather than replaces.
+under its old version and wrapped again under the new one; with `retire`, the older versions
+are then destroyed. Customer values themselves are not re-encrypted: they are sealed under
+subject data keys, which rotation re-wraps rather than replaces.
 
 `rotate_root` replaces the root key and destroys the old one: the end of its cryptoperiod,
 and of every copy of the key store taken before, for whoever holds such a copy without the
 live key store (their keysets are wrapped under a key that no longer exists). It does not
 replace the tenant keysets, only wraps them again: whoever holds an old copy *and* the live
 key store with its root key (the instance itself) can still open an erased subject's key
-from the copy. Retiring the `data` keyset versions that wrapped it would close that, and is
-not built (see the README).
+from the copy, unless `rotate(retire=True)` ran for the tenant first and destroyed the
+versions that wrapped it. Both, in that order, make erasures final against older copies.
 """
 
 from __future__ import annotations
@@ -24,11 +24,12 @@ from dataclasses import dataclass
 from strongroom.access import Principal, Resource
 from strongroom.access.passwords import rewrap_totp_secrets
 from strongroom.audit.signer import rewrap_signers
-from strongroom.crypto import DATA, DataKey
+from strongroom.crypto import DATA, DataKey, Keyset
+from strongroom.crypto import retire as retire_versions
 from strongroom.crypto import rotate as rotate_keyset
 from strongroom.errors import Conflict
 from strongroom.instance import Instance
-from strongroom.store.engine import ROOT_KEY_LOCK, hold, make_durable, transaction
+from strongroom.store.engine import ROOT_KEY_LOCK, Tx, hold, make_durable, transaction
 from strongroom.vault import keyring, tokens
 from strongroom.vault.door import door
 from strongroom.vault.tenants import require_tenant
@@ -43,9 +44,10 @@ class Rotation:
     new_version: int
     rewrapped_subject_keys: int
     rewrapped_tokens: int
+    retired_versions: tuple[int, ...]  # destroyed by this rotation
 
     def to_dict(self) -> dict[str, object]:
-        return dict(self.__dict__)
+        return {**self.__dict__, "retired_versions": list(self.retired_versions)}
 
 
 def rotate(
@@ -54,35 +56,76 @@ def rotate(
     tenant: str,
     rewrap: bool = False,
     progress: Progress | None = None,
+    *,
+    retire: bool = False,
 ) -> Rotation:
-    """Raises NotFound for an unknown tenant, KeyUnavailable if a wrapped key does not open."""
-    with door(inst, principal, "keys.rotate", Resource(tenant), details={"rewrap": rewrap}) as p:
+    """Add a version to the tenant's `data` keyset and make it primary. With `rewrap`, wrap
+    every subject key and token-vault entry again under it. With `retire` (which re-wraps),
+    then destroy every other version, in the same key-store transaction: an erased subject's
+    key in an older copy of the key store no longer opens under the live keyset. (The copy's
+    own keyset still opens it while the root key that wraps that keyset lives: `rotate_root`
+    afterwards ends that.)
+
+    Whatever wraps under the primary version share-locks the keyset row (`keyring.keyset`)
+    and this locks it for update before it reads a key: a writer either committed first (its
+    keys are re-wrapped here) or waits and wraps under the new version.
+
+    Raises NotFound for an unknown tenant, KeyUnavailable if a wrapped key does not open,
+    Conflict if a key is still under an old version after the re-wrap (nothing is changed).
+    """
+    rewrap = rewrap or retire
+    details = {"rewrap": rewrap, "retire": retire}
+    with door(inst, principal, "keys.rotate", Resource(tenant), details=details) as p:
         require_tenant(inst, p.tx, tenant)
         with transaction(inst.keys, tenant=tenant) as ktx:
             # The stored keyset, locked: a copy cached before another process rotated would
             # drop that rotation's version, and every key it re-wrapped with it.
-            old = keyring.keyset(inst, ktx, tenant, DATA, current=True, for_update=True)
+            old = keyring.keyset(inst, ktx, tenant, DATA, current=True, lock="update")
             new = rotate_keyset(old)
             subjects = sealed_tokens = 0
             if rewrap:
-                wrapped = keyring.wrapped_data_keys(ktx, tenant)
-                for i, (subject, blob) in enumerate(wrapped, start=1):
-                    key = DataKey.unwrap(blob, new, tenant, subject)
-                    keyring.rewrap_data_key(
-                        ktx, tenant, subject, key.wrap(new, tenant, subject), new.primary_version
+                subjects = _rewrap_subject_keys(ktx, tenant, new, progress)
+                sealed_tokens = _reseal_token_entries(ktx, tenant, new)
+            retired: tuple[int, ...] = ()
+            if retire:
+                left = keyring.keys_not_under(ktx, tenant, new.primary_version)
+                if left:
+                    raise Conflict(
+                        f"{left} subject key(s) of tenant '{tenant}' are still under an old "
+                        "version after the re-wrap; nothing was retired: run it again"
                     )
-                    if progress and (i % 500 == 0 or i == len(wrapped)):
-                        progress(i, len(wrapped))
-                subjects = len(wrapped)
-                entries = tokens.all_entries(ktx, tenant)
-                for token, sealed in entries:
-                    context = tokens.entry_binding(tenant, token)
-                    tokens.reseal_entry(
-                        ktx, tenant, token, new.seal(new.unseal(sealed, context), context)
-                    )
-                sealed_tokens = len(entries)
+                kept = retire_versions(new)
+                retired = tuple(v for v in kept.retired_versions if v not in new.retired_versions)
+                new = kept
             keyring.store_keyset(inst, ktx, tenant, new)
-        return Rotation(tenant, old.primary_version, new.primary_version, subjects, sealed_tokens)
+        return Rotation(
+            tenant,
+            old.primary_version,
+            new.primary_version,
+            subjects,
+            sealed_tokens,
+            retired,
+        )
+
+
+def _rewrap_subject_keys(ktx: Tx, tenant: str, new: Keyset, progress: Progress | None) -> int:
+    wrapped = keyring.wrapped_data_keys(ktx, tenant)
+    for i, (subject, blob) in enumerate(wrapped, start=1):
+        key = DataKey.unwrap(blob, new, tenant, subject)
+        keyring.rewrap_data_key(
+            ktx, tenant, subject, key.wrap(new, tenant, subject), new.primary_version
+        )
+        if progress and (i % 500 == 0 or i == len(wrapped)):
+            progress(i, len(wrapped))
+    return len(wrapped)
+
+
+def _reseal_token_entries(ktx: Tx, tenant: str, new: Keyset) -> int:
+    entries = tokens.all_entries(ktx, tenant)
+    for token, sealed in entries:
+        context = tokens.entry_binding(tenant, token)
+        tokens.reseal_entry(ktx, tenant, token, new.seal(new.unseal(sealed, context), context))
+    return len(entries)
 
 
 @dataclass(frozen=True)

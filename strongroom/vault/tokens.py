@@ -59,7 +59,8 @@ def issue_tokens(inst: Instance, tx: Tx, tenant: str, cards: set[str]) -> dict[s
     pending = sorted(cards - set(out))
     if not pending:  # every card known: no keyset read from the store
         return out
-    dks = keyring.keyset(inst, tx, tenant, DATA, current=True)  # new entries: the primary now
+    # New entries go under the primary now, share-locked against a rotation that retires it.
+    dks = keyring.keyset(inst, tx, tenant, DATA, current=True, lock="share")
     stamp = now()
     for _ in range(_ATTEMPTS):
         if not pending:

@@ -244,7 +244,8 @@ def test_demo_runs_every_step_twice_and_prints_no_secret(tmp_path: Path) -> None
     first, second = cli("demo"), cli("demo")
     for proc in (first, second):
         lines = proc.stdout.splitlines()
-        assert len(lines) >= 11 and "reveal now fails" in lines[-1], proc.stdout
+        assert len(lines) >= 12 and "reveal now fails" in lines[-2], proc.stdout
+        assert "retired key versions 1, 2 after re-wrapping 299 subject keys" in lines[-1]
         text = proc.stdout + proc.stderr
         for r in customers(300, seed=11, prefix="demo"):
             assert r["card_number"] not in text and r["email"] not in text

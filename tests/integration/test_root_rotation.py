@@ -150,7 +150,8 @@ def test_after_a_root_rotation_everything_opens_and_an_older_key_store_copy_does
     with pytest.raises(KeyUnavailable):  # nor does a process started afresh
         _open_from(copy, open_instance(), erased, "iban")
     # The limit the README states: the live `data` keyset is wrapped again, not replaced, so
-    # whoever holds the copy and the live key store with its root key still opens the key.
+    # whoever holds the copy and the live key store with its root key still opens the key
+    # (unless its versions were retired first: the next test).
     live = _copy(inst, rows[1]["id"]).keysets
     assert _open_from(replace(copy, keysets=live), inst, erased, "iban") == rows[0]["iban"]
     assert _root_keys(setup) == before_keys  # one key, under its usual name or label
@@ -261,6 +262,36 @@ def test_only_the_local_operator_rotates_the_root_key(setup: Setup, acme: Tenant
     assert _root_keys(setup) == before  # nothing staged
     entry = _entries(setup.instance, "keys.rotate-root")[-1]
     assert entry["outcome"]["decision"] == "denied" and entry["principal"] == "sec.officer"
+
+
+def test_retiring_the_data_versions_then_the_root_key_makes_an_erasure_final(
+    setup: Setup, acme: TenantSpec
+) -> None:
+    """`keys rotate --retire`, then `keys rotate-root`: an erased subject's key in a copy of
+    the key store taken before opens neither under the copy's keyset nor under the live one,
+    even for the instance itself."""
+    inst, op = setup.instance, setup.operator
+    rows = list(customers(3, seed=33))
+    _put(setup, rows)
+    erased = rows[0]["id"]
+    copy = _copy(inst, erased)
+    vault_records.erase(inst, op, TENANT, erased)
+
+    assert keys.rotate(inst, op, TENANT, retire=True).retired_versions == (1,)
+    live = _copy(inst, rows[1]["id"]).keysets
+    with pytest.raises(KeyUnavailable):  # the version that wrapped it is destroyed
+        _open_from(replace(copy, keysets=live), inst, erased, "iban")
+    # The copy's own keyset still holds that version, under the root key that still lives.
+    assert _open_from(copy, inst, erased, "iban") == rows[0]["iban"]
+
+    keys.rotate_root(inst, op)
+    live = _copy(inst, rows[1]["id"]).keysets
+    for keysets in (copy.keysets, live):
+        with pytest.raises(KeyUnavailable):
+            _open_from(replace(copy, keysets=keysets), open_instance(), erased, "iban")
+    fresh = open_instance()
+    for r in rows[1:]:
+        assert vault_records.reveal(fresh, op, TENANT, r["id"], "iban", "why") == r["iban"]
 
 
 def _entries(inst: Instance, action: str) -> list[dict[str, object]]:
