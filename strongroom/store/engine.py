@@ -82,7 +82,12 @@ def open_engine(url: str) -> Engine:
         event.listen(engine, "engine_disposed", lambda _engine: keeper.release())
         return engine
     if parsed.get_backend_name() == "postgresql":
-        return create_engine(parsed, pool_pre_ping=True)
+        # READ COMMITTED whatever the server's or role's default: each statement must see what
+        # committed before it. The ledger appends after taking its lock and then reading the
+        # head, and a rotation re-wraps the keys it reads after locking the keyset row; under
+        # REPEATABLE READ both would read a snapshot taken before they waited (the wall's
+        # first statement) and miss what the writer they waited for committed.
+        return create_engine(parsed, pool_pre_ping=True, isolation_level="READ COMMITTED")
     raise BadInput(
         f"unsupported database '{parsed.get_backend_name()}': use sqlite or postgresql+psycopg",
         field="database_url",

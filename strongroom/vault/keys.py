@@ -18,6 +18,7 @@ versions that wrapped it. Both, in that order, make erasures final against older
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -29,12 +30,20 @@ from strongroom.crypto import retire as retire_versions
 from strongroom.crypto import rotate as rotate_keyset
 from strongroom.errors import Conflict
 from strongroom.instance import Instance
-from strongroom.store.engine import ROOT_KEY_LOCK, Tx, hold, make_durable, transaction
+from strongroom.store.engine import (
+    ROOT_KEY_LOCK,
+    Tx,
+    hold,
+    make_durable,
+    transaction,
+    truncate_wal,
+)
 from strongroom.vault import keyring, tokens
 from strongroom.vault.door import door
 from strongroom.vault.tenants import require_tenant
 
 Progress = Callable[[int, int], None]
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -64,19 +73,31 @@ def rotate(
     then destroy every other version, in the same key-store transaction: an erased subject's
     key in an older copy of the key store no longer opens under the live keyset. (The copy's
     own keyset still opens it while the root key that wraps that keyset lives: `rotate_root`
-    afterwards ends that.)
+    afterwards ends that.) The ledger entry names the new version and the versions retired.
 
-    Whatever wraps under the primary version share-locks the keyset row (`keyring.keyset`)
-    and this locks it for update before it reads a key: a writer either committed first (its
-    keys are re-wrapped here) or waits and wraps under the new version.
+    What it reads is what every earlier writer committed: gated operations run one at a time
+    (the door holds the ledger's lock), and within the key store whatever wraps under the
+    primary share-locks the keyset row (`keyring.keyset`) while this locks it for update
+    before reading a key (PostgreSQL, READ COMMITTED; SQLite has one writer). A writer
+    either committed first (its keys are re-wrapped here) or waits and wraps under the new
+    version. A retirement then checks that no subject key or token entry was left behind.
 
     Raises NotFound for an unknown tenant, KeyUnavailable if a wrapped key does not open,
-    Conflict if a key is still under an old version after the re-wrap (nothing is changed).
+    Conflict if a key or entry is still under an old version after the re-wrap, or the
+    keyset changed since the entry was planned (nothing is changed).
     """
     rewrap = rewrap or retire
+
+    def plan(tx: Tx) -> dict[str, object]:
+        require_tenant(inst, tx, tenant)
+        with transaction(inst.keys, tenant=tenant, read_only=True) as ktx:
+            ks = keyring.keyset(inst, ktx, tenant, DATA, current=True)
+        held = [v for v in range(1, ks.versions + 1) if v not in ks.retired_versions]
+        return {"version": ks.versions + 1, "retires": held if retire else []}
+
     details = {"rewrap": rewrap, "retire": retire}
-    with door(inst, principal, "keys.rotate", Resource(tenant), details=details) as p:
-        require_tenant(inst, p.tx, tenant)
+    with door(inst, principal, "keys.rotate", Resource(tenant), details=details, plan=plan) as p:
+        planned = p.attempt.details or {}
         with transaction(inst.keys, tenant=tenant) as ktx:
             # The stored keyset, locked: a copy cached before another process rotated would
             # drop that rotation's version, and every key it re-wrapped with it.
@@ -89,23 +110,32 @@ def rotate(
             retired: tuple[int, ...] = ()
             if retire:
                 left = keyring.keys_not_under(ktx, tenant, new.primary_version)
+                left += _entries_not_under(ktx, tenant, new)
                 if left:
                     raise Conflict(
-                        f"{left} subject key(s) of tenant '{tenant}' are still under an old "
-                        "version after the re-wrap; nothing was retired: run it again"
+                        f"{left} subject key(s) or token(s) of tenant '{tenant}' are still under "
+                        "an old version after the re-wrap; nothing was retired: run it again"
                     )
                 kept = retire_versions(new)
                 retired = tuple(v for v in kept.retired_versions if v not in new.retired_versions)
                 new = kept
+            if (new.primary_version, list(retired)) != (planned["version"], planned["retires"]):
+                raise Conflict(
+                    f"tenant '{tenant}''s keyset changed while the rotation was being recorded; "
+                    "nothing was changed: run it again"
+                )
             keyring.store_keyset(inst, ktx, tenant, new)
-        return Rotation(
+    # Committed; now out of SQLite's write-ahead log too, where the pages of the keyset
+    # before (its retired versions, under the live root key) would otherwise linger.
+    if retire and truncate_wal(inst.keys) is False:
+        log.warning(
+            "key retirement in tenant '%s': the key store's write-ahead log was busy and still "
+            "holds the keyset before until its next checkpoint",
             tenant,
-            old.primary_version,
-            new.primary_version,
-            subjects,
-            sealed_tokens,
-            retired,
         )
+    return Rotation(
+        tenant, old.primary_version, new.primary_version, subjects, sealed_tokens, retired
+    )
 
 
 def _rewrap_subject_keys(ktx: Tx, tenant: str, new: Keyset, progress: Progress | None) -> int:
@@ -118,6 +148,12 @@ def _rewrap_subject_keys(ktx: Tx, tenant: str, new: Keyset, progress: Progress |
         if progress and (i % 500 == 0 or i == len(wrapped)):
             progress(i, len(wrapped))
     return len(wrapped)
+
+
+def _entries_not_under(ktx: Tx, tenant: str, ks: Keyset) -> int:
+    """How many token-vault entries a key other than `ks`'s primary sealed."""
+    primary = ks.primary_version
+    return sum(ks.version_of(sealed) != primary for _, sealed in tokens.all_entries(ktx, tenant))
 
 
 def _reseal_token_entries(ktx: Tx, tenant: str, new: Keyset) -> int:

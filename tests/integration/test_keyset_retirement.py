@@ -7,10 +7,12 @@ the old version while the rotation starts is waited for, not lost."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import threading
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -28,6 +30,8 @@ from strongroom.vault.spec import TenantSpec
 from tests.conftest import Setup
 
 TENANT = "acme-bank"
+# A connection option that makes REPEATABLE READ the session's default isolation.
+REPEATABLE_READ = "?options=" + quote(r"-c default_transaction_isolation=repeatable\ read")
 
 
 def _put(setup: Setup, rows: list[dict[str, str]]) -> None:
@@ -94,48 +98,70 @@ def test_retiring_keeps_every_value_and_ends_every_key_wrapped_under_an_old_vers
     again = keys.rotate(inst, op, TENANT, retire=True)  # retires only what is left: 3
     assert (again.old_version, again.new_version, again.retired_versions) == (3, 4, (3,))
     assert _details(inst, "keys.rotate") == [
-        ("allowed", {"rewrap": False, "retire": False}),
-        ("allowed", {"rewrap": True, "retire": True}),
-        ("allowed", {"rewrap": True, "retire": True}),
+        ("allowed", {"rewrap": False, "retire": False, "version": 2, "retires": []}),
+        ("allowed", {"rewrap": True, "retire": True, "version": 3, "retires": [1, 2]}),
+        ("allowed", {"rewrap": True, "retire": True, "version": 4, "retires": [3]}),
     ]
 
 
+@pytest.mark.parametrize("left", ["subject key", "token"])
 def test_a_key_left_under_an_old_version_stops_the_retirement_and_nothing_changes(
-    setup: Setup, acme: TenantSpec, monkeypatch: pytest.MonkeyPatch
+    setup: Setup, acme: TenantSpec, monkeypatch: pytest.MonkeyPatch, left: str
 ) -> None:
-    """The check after the re-wrap: a key the re-wrap did not reach (here one hidden from its
-    read) refuses the retirement, which would have made it unreadable."""
+    """The check after the re-wrap: a subject key the re-wrap did not reach (here one hidden
+    from its read), or a token entry it did not reseal, refuses the retirement, which would
+    have made it unreadable."""
     inst, op = setup.instance, setup.operator
     rows = list(customers(3, seed=43))
     _put(setup, rows)
     hidden = rows[0]["id"]
-    reads = keyring.wrapped_data_keys
-    monkeypatch.setattr(
-        keyring,
-        "wrapped_data_keys",
-        lambda tx, tenant: [(s, b) for s, b in reads(tx, tenant) if s != hidden],
-    )
+    token = vault_records.get(inst, op, TENANT, hidden).tokens["card_number"]
+    reads, reseal = keyring.wrapped_data_keys, tokens.reseal_entry
+    if left == "subject key":
+        monkeypatch.setattr(
+            keyring,
+            "wrapped_data_keys",
+            lambda tx, tenant: [(s, b) for s, b in reads(tx, tenant) if s != hidden],
+        )
+    else:
+        monkeypatch.setattr(
+            tokens,
+            "reseal_entry",
+            lambda tx, tenant, t, sealed: None if t == token else reseal(tx, tenant, t, sealed),
+        )
     with pytest.raises(Conflict, match="1 subject key"):
         keys.rotate(inst, op, TENANT, retire=True)
+    # Put back by hand: undo() would also undo the fixture's environment.
     monkeypatch.setattr(keyring, "wrapped_data_keys", reads)
+    monkeypatch.setattr(tokens, "reseal_entry", reseal)
     inst.keysets.clear()
     live = _live_keyset(inst)
     assert (live.versions, live.retired_versions) == (1, ())  # the rotation rolled back whole
     for r in rows:
         assert vault_records.reveal(inst, op, TENANT, r["id"], "iban", "why") == r["iban"]
+    assert tokens.detokenize(inst, op, TENANT, token) == rows[0]["card_number"]
     assert [d for d, _ in _details(inst, "keys.rotate")] == ["failed"]
 
 
 def test_a_retiring_rotation_waits_for_a_key_being_wrapped_under_the_version_it_retires(
-    setup: Setup, acme: TenantSpec
+    setup: Setup, acme: TenantSpec, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A writer that read the keyset before the rotation locked it wraps under the version the
-    rotation is about to destroy. The rotation must wait for that key and re-wrap it: without
-    the writer's share lock on PostgreSQL, it re-wrapped the keys it saw, destroyed version
-    1, and the writer then committed a key nothing could open."""
+    """A key-store writer that read the keyset before the rotation locked it wraps under the
+    version the rotation is about to destroy. The rotation must wait for that key and re-wrap
+    it: without the writer's share lock on PostgreSQL, or under a server default of
+    REPEATABLE READ (the rotation's snapshot then predates its wait), it re-wrapped the keys
+    it saw, destroyed version 1, and the writer then committed a key nothing could open.
+    (Gated operations are also serialised by the ledger's lock; this writer is not gated, to
+    prove the key store's own locking.)"""
     inst, op = setup.instance, setup.operator
     _put(setup, list(customers(2, seed=44)))
+    if setup.pg is not None:  # the rotating process's server default must not matter
+        for var in ("STRONGROOM_DATABASE_URL", "STRONGROOM_KEYSTORE_URL"):
+            monkeypatch.setenv(var, os.environ[var] + REPEATABLE_READ)
     other = open_instance()  # another process's view: engines and caches of its own
+    if setup.pg is not None:
+        with transaction(other.keys, tenant=TENANT, read_only=True) as tx:
+            assert tx.one("SHOW transaction_isolation") == ("read committed",)
     done: list[Rotation] = []
     failed: list[BaseException] = []
 
@@ -197,6 +223,6 @@ def test_the_cli_retires_beside_a_running_process_which_follows(
 
     table = _cli("keys", "rotate", "--tenant", TENANT, "--retire")
     assert table.returncode == 0, table.stderr
-    assert "retired_versions        2" in table.stdout.splitlines()
+    assert ["retired_versions", "2"] in [line.split() for line in table.stdout.splitlines()]
     unknown = _cli("keys", "rotate", "--tenant", "no-such-bank", "--retire")
     assert unknown.returncode == 2 and "no-such-bank" in unknown.stderr
