@@ -35,8 +35,13 @@ def main() -> None:
     src = Path(__file__).with_name("dlp_handwritten.txt")
     for n, line in enumerate(src.read_text("utf-8").splitlines(), 1):
         text, entities = convert(line)
-        sample = {"id": f"hand-{n}", "kind": "note", "country": "XX", "text": text,
-                  "entities": entities}
+        sample = {
+            "id": f"hand-{n}",
+            "kind": "note",
+            "country": "XX",
+            "text": text,
+            "entities": entities,
+        }
         sys.stdout.write(json.dumps(sample, ensure_ascii=False) + "\n")
 
 

@@ -212,9 +212,10 @@ def keys_not_under(tx: Tx, tenant: str, version: int) -> int:
     return int(tx.column(sql, (tenant, version))[0])
 
 
-def rewrap_data_key(tx: Tx, tenant: str, subject: str, wrapped: bytes, version: int) -> None:
-    tx.run(
+def rewrap_data_keys(tx: Tx, tenant: str, version: int, rows: Sequence[tuple[str, bytes]]) -> None:
+    """Store each subject's key as wrapped again under `version`."""
+    tx.many(
         "UPDATE subject_keys SET wrapped = ?, key_version = ? "
         "WHERE tenant_id = ? AND subject_id = ?",
-        (wrapped, version, tenant, subject),
+        [(wrapped, version, tenant, subject) for subject, wrapped in rows],
     )

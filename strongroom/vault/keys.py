@@ -44,6 +44,7 @@ from strongroom.vault.tenants import require_tenant
 
 Progress = Callable[[int, int], None]
 log = logging.getLogger(__name__)
+_CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -140,13 +141,12 @@ def rotate(
 
 def _rewrap_subject_keys(ktx: Tx, tenant: str, new: Keyset, progress: Progress | None) -> int:
     wrapped = keyring.wrapped_data_keys(ktx, tenant)
-    for i, (subject, blob) in enumerate(wrapped, start=1):
-        key = DataKey.unwrap(blob, new, tenant, subject)
-        keyring.rewrap_data_key(
-            ktx, tenant, subject, key.wrap(new, tenant, subject), new.primary_version
-        )
-        if progress and (i % 500 == 0 or i == len(wrapped)):
-            progress(i, len(wrapped))
+    for start in range(0, len(wrapped), _CHUNK):  # one executemany a chunk: no round trip a key
+        chunk = wrapped[start : start + _CHUNK]
+        rows = [(s, DataKey.unwrap(blob, new, tenant, s).wrap(new, tenant, s)) for s, blob in chunk]
+        keyring.rewrap_data_keys(ktx, tenant, new.primary_version, rows)
+        if progress:
+            progress(start + len(chunk), len(wrapped))
     return len(wrapped)
 
 
@@ -158,9 +158,11 @@ def _entries_not_under(ktx: Tx, tenant: str, ks: Keyset) -> int:
 
 def _reseal_token_entries(ktx: Tx, tenant: str, new: Keyset) -> int:
     entries = tokens.all_entries(ktx, tenant)
+    resealed = []
     for token, sealed in entries:
         context = tokens.entry_binding(tenant, token)
-        tokens.reseal_entry(ktx, tenant, token, new.seal(new.unseal(sealed, context), context))
+        resealed.append((token, new.seal(new.unseal(sealed, context), context)))
+    tokens.reseal_entries(ktx, tenant, resealed)
     return len(entries)
 
 

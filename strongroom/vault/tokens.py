@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 
 from strongroom.access import Principal, Resource
 from strongroom.audit import RequestContext
@@ -175,10 +175,11 @@ def all_entries(tx: Tx, tenant: str) -> list[tuple[str, bytes]]:
     return [(str(t), bytes(b)) for t, b in rows]
 
 
-def reseal_entry(tx: Tx, tenant: str, token: str, sealed: bytes) -> None:
-    tx.run(
+def reseal_entries(tx: Tx, tenant: str, rows: Sequence[tuple[str, bytes]]) -> None:
+    """Store each token's entry as sealed again."""
+    tx.many(
         "UPDATE token_vault SET sealed = ? WHERE tenant_id = ? AND token = ?",
-        (sealed, tenant, token),
+        [(sealed, tenant, token) for token, sealed in rows],
     )
 
 

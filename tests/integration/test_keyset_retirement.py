@@ -116,7 +116,7 @@ def test_a_key_left_under_an_old_version_stops_the_retirement_and_nothing_change
     _put(setup, rows)
     hidden = rows[0]["id"]
     token = vault_records.get(inst, op, TENANT, hidden).tokens["card_number"]
-    reads, reseal = keyring.wrapped_data_keys, tokens.reseal_entry
+    reads, reseal = keyring.wrapped_data_keys, tokens.reseal_entries
     if left == "subject key":
         monkeypatch.setattr(
             keyring,
@@ -126,14 +126,14 @@ def test_a_key_left_under_an_old_version_stops_the_retirement_and_nothing_change
     else:
         monkeypatch.setattr(
             tokens,
-            "reseal_entry",
-            lambda tx, tenant, t, sealed: None if t == token else reseal(tx, tenant, t, sealed),
+            "reseal_entries",
+            lambda tx, tenant, rows: reseal(tx, tenant, [(t, b) for t, b in rows if t != token]),
         )
     with pytest.raises(Conflict, match="1 subject key"):
         keys.rotate(inst, op, TENANT, retire=True)
     # Put back by hand: undo() would also undo the fixture's environment.
     monkeypatch.setattr(keyring, "wrapped_data_keys", reads)
-    monkeypatch.setattr(tokens, "reseal_entry", reseal)
+    monkeypatch.setattr(tokens, "reseal_entries", reseal)
     inst.keysets.clear()
     live = _live_keyset(inst)
     assert (live.versions, live.retired_versions) == (1, ())  # the rotation rolled back whole
