@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
@@ -79,8 +80,23 @@ def rotate_root(as_json: Json = False) -> None:
 
     Example: strongroom keys rotate-root --json
     """
-    run(
-        as_json,
-        lambda: keys.rotate_root(open_instance(), local_operator()),
-        lambda r: emit_json(r.to_dict()) if as_json else pairs(list(r.to_dict().items())),
-    )
+    run(as_json, lambda: keys.rotate_root(open_instance(), local_operator()), _root_done(as_json))
+
+
+def _root_done(as_json: bool) -> Callable[[keys.RootRotation], None]:
+    def show(r: keys.RootRotation) -> None:
+        if as_json:
+            emit_json(r.to_dict())
+        else:
+            pairs(list(r.to_dict().items()))
+        if r.resumed:  # the successor a cut-short run staged lived on: copies may be under it
+            typer.echo(RESUMED_HINT, err=True)
+
+    return show
+
+
+RESUMED_HINT = (
+    "note: this run finished a rotation that had been cut short, with the successor key it "
+    "staged; run `strongroom keys rotate-root` once more so that copies of the key store "
+    "taken meanwhile stop opening too"
+)

@@ -206,6 +206,25 @@ def test_a_rotation_cut_short_is_finished_by_running_it_again(
         assert vault_records.reveal(fresh, op, tenant, r["id"], "iban", "why") == r["iban"]
 
 
+def test_the_cli_says_to_run_again_after_finishing_a_rotation_cut_short(
+    setup: Setup, acme: TenantSpec
+) -> None:
+    """The successor a cut-short run staged lives on after the run that finishes it, so a copy
+    of the key store taken in between still opens: the CLI says to rotate once more."""
+    assert setup.instance.provider.stage() is False
+    exe = str(Path(sys.executable).with_name("strongroom"))
+    runs = [
+        subprocess.run(
+            [exe, "keys", "rotate-root"], capture_output=True, text=True, check=True, timeout=120
+        )
+        for _ in range(2)
+    ]
+    assert ["resumed", "True"] in [line.split() for line in runs[0].stdout.splitlines()]
+    assert "run `strongroom keys rotate-root` once more" in " ".join(runs[0].stderr.split())
+    assert ["resumed", "False"] in [line.split() for line in runs[1].stdout.splitlines()]
+    assert "once more" not in runs[1].stderr
+
+
 def test_a_running_process_follows_a_rotation_made_by_another(
     setup: Setup, acme: TenantSpec
 ) -> None:
