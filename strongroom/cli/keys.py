@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated
 
 import typer
@@ -80,19 +79,20 @@ def rotate_root(as_json: Json = False) -> None:
 
     Example: strongroom keys rotate-root --json
     """
-    run(as_json, lambda: keys.rotate_root(open_instance(), local_operator()), _root_done(as_json))
+    run(
+        as_json,
+        lambda: keys.rotate_root(open_instance(), local_operator()),
+        lambda r: _show_root(r, as_json),
+    )
 
 
-def _root_done(as_json: bool) -> Callable[[keys.RootRotation], None]:
-    def show(r: keys.RootRotation) -> None:
-        if as_json:
-            emit_json(r.to_dict())
-        else:
-            pairs(list(r.to_dict().items()))
-        if r.resumed:  # the successor a cut-short run staged lived on: copies may be under it
-            typer.echo(RESUMED_HINT, err=True)
-
-    return show
+def _show_root(r: keys.RootRotation, as_json: bool) -> None:
+    if as_json:
+        emit_json(r.to_dict())
+    else:
+        pairs(list(r.to_dict().items()))
+    if r.resumed:  # the successor a cut-short run staged lived on: copies may be under it
+        typer.echo(RESUMED_HINT, err=True)
 
 
 RESUMED_HINT = (

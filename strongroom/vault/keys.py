@@ -92,9 +92,10 @@ def rotate(
     def plan(tx: Tx) -> dict[str, object]:
         require_tenant(inst, tx, tenant)
         with transaction(inst.keys, tenant=tenant, read_only=True) as ktx:
-            ks = keyring.keyset(inst, ktx, tenant, DATA, current=True)
-        held = [v for v in range(1, ks.versions + 1) if v not in ks.retired_versions]
-        return {"version": ks.versions + 1, "retires": held if retire else []}
+            version, retires = _intent(
+                keyring.keyset(inst, ktx, tenant, DATA, current=True), retire
+            )
+        return {"version": version, "retires": retires}
 
     details = {"rewrap": rewrap, "retire": retire}
     with door(inst, principal, "keys.rotate", Resource(tenant), details=details, plan=plan) as p:
@@ -103,12 +104,17 @@ def rotate(
             # The stored keyset, locked: a copy cached before another process rotated would
             # drop that rotation's version, and every key it re-wrapped with it.
             old = keyring.keyset(inst, ktx, tenant, DATA, current=True, lock="update")
+            version, retires = _intent(old, retire)
+            if (planned.get("version"), planned.get("retires")) != (version, retires):
+                raise Conflict(
+                    f"tenant '{tenant}''s keyset changed while the rotation was being recorded; "
+                    "nothing was changed: run it again"
+                )
             new = rotate_keyset(old)
             subjects = sealed_tokens = 0
             if rewrap:
                 subjects = _rewrap_subject_keys(ktx, tenant, new, progress)
                 sealed_tokens = _reseal_token_entries(ktx, tenant, new)
-            retired: tuple[int, ...] = ()
             if retire:
                 left = keyring.keys_not_under(ktx, tenant, new.primary_version)
                 left += _entries_not_under(ktx, tenant, new)
@@ -117,14 +123,7 @@ def rotate(
                         f"{left} subject key(s) or token(s) of tenant '{tenant}' are still under "
                         "an old version after the re-wrap; nothing was retired: run it again"
                     )
-                kept = retire_versions(new)
-                retired = tuple(v for v in kept.retired_versions if v not in new.retired_versions)
-                new = kept
-            if (new.primary_version, list(retired)) != (planned["version"], planned["retires"]):
-                raise Conflict(
-                    f"tenant '{tenant}''s keyset changed while the rotation was being recorded; "
-                    "nothing was changed: run it again"
-                )
+                new = retire_versions(new)
             keyring.store_keyset(inst, ktx, tenant, new)
     # Committed; now out of SQLite's write-ahead log too, where the pages of the keyset
     # before (its retired versions, under the live root key) would otherwise linger.
@@ -135,8 +134,20 @@ def rotate(
             tenant,
         )
     return Rotation(
-        tenant, old.primary_version, new.primary_version, subjects, sealed_tokens, retired
+        tenant,
+        old.primary_version,
+        new.primary_version,
+        subjects,
+        sealed_tokens,
+        tuple(retires),
     )
+
+
+def _intent(ks: Keyset, retire: bool) -> tuple[int, list[int]]:
+    """What rotating `ks` does, as its ledger entry records it: the new version, and with
+    `retire` the versions destroyed (every one whose key `ks` still holds)."""
+    held = [v for v in range(1, ks.versions + 1) if v not in ks.retired_versions]
+    return ks.versions + 1, held if retire else []
 
 
 def _rewrap_subject_keys(ktx: Tx, tenant: str, new: Keyset, progress: Progress | None) -> int:
